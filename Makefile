@@ -1,0 +1,60 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is here for developers.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+# checkov scans the Terraform; it lives in its own environment because its pins clash with the project's.
+CHECKOV_VERSION := 3.3.30
+CHECKOV := .venv-checkov/bin/checkov
+export ELT_DATA_DIR ?= $(CURDIR)/data
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
+
+.PHONY: install lock run generate ui test lint format bench clean
+
+install: $(VENV)/.synced
+
+# requirements.lock pins every package with its hashes; the project itself is installed editable on top.
+$(VENV)/.synced: pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip sync --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --group pyproject.toml:dev --generate-hashes --universal \
+		--python-version 3.11 -o requirements.lock
+
+generate: install
+	$(BIN)/elt generate
+
+run: generate
+	$(BIN)/elt run
+
+ui: install
+	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"
+
+test: install $(CHECKOV)
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix dbt
+
+bench: install
+	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_parse.py
+
+clean:
+	rm -rf $(VENV) .venv-checkov data .prefect dbt/target dbt/logs .pytest_cache .ruff_cache

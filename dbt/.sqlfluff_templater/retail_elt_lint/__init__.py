@@ -1,0 +1,51 @@
+"""Stand-ins for this project's macros, so sqlfluff's jinja templater renders models without a warehouse.
+
+sqlfluff lints the rendered SQL (dialect duckdb); these functions return representative DuckDB SQL of the
+same shape as the real macros in dbt/macros/. Keep their names and signatures in step with those macros.
+"""
+
+from __future__ import annotations
+
+
+def json_get_text(json_column: str, key: str) -> str:
+    return f"json_extract_string({json_column}, '$.{key}')"
+
+
+def json_array_length_at(json_column: str, key: str) -> str:
+    return f"coalesce(json_array_length({json_column}, '$.{key}'), 0)"
+
+
+def airbyte_record_is_unparsable(meta_column: str = "_airbyte_meta") -> str:
+    return f"({json_array_length_at(meta_column, 'changes')} > 0)"
+
+
+def airbyte_parse_error_columns(meta_column: str = "_airbyte_meta") -> str:
+    return f"{airbyte_record_is_unparsable(meta_column)} as is_unparsable"
+
+
+def airbyte_parse_error_reason(error_type_column: str = "parse_error_type") -> str:
+    return f"case when {error_type_column} = 'CAST' then 'unparsable_value' else 'malformed_line' end"
+
+
+def try_cast_number(field: str, type_: str) -> str:
+    return f"try_cast({field} as {type_})"
+
+
+def date_spine_from(bounds_relation: str, start_date: str = "start_date", end_date: str = "end_date") -> str:
+    return f"select {start_date} as date_day from {bounds_relation}"
+
+
+def iso_day_of_week(date_expression: str) -> str:
+    return f"cast(extract(isodow from {date_expression}) as integer)"
+
+
+def date_key(date_expression: str) -> str:
+    return f"cast(strftime({date_expression}, '%Y%m%d') as integer)"
+
+
+def beginning_of_time() -> str:
+    return "cast('1900-01-01 00:00:00' as timestamp)"
+
+
+def end_of_time() -> str:
+    return "cast('9999-12-31 00:00:00' as timestamp)"

@@ -1,0 +1,23 @@
+{#
+    Airbyte's record metadata. When the source could not parse a CSV line, Airbyte nulls every declared
+    field and records why in _airbyte_meta: {"changes": [...], "error_type": ..., "error": ..., "source_record": ...}.
+    These macros turn that into plain columns for the base models.
+#}
+
+{# True when Airbyte recorded any change to the record (the record is unparsable). #}
+{% macro airbyte_record_is_unparsable(meta_column='_airbyte_meta') -%}
+    ({{ json_array_length_at(meta_column, 'changes') }} > 0)
+{%- endmacro %}
+
+{# The parse-error columns every base model of a CSV stream carries, in this order. #}
+{% macro airbyte_parse_error_columns(meta_column='_airbyte_meta') -%}
+    {{ airbyte_record_is_unparsable(meta_column) }} as is_unparsable,
+    {{ json_get_text(meta_column, 'error_type') }} as parse_error_type,
+    {{ json_get_text(meta_column, 'error') }} as parse_error,
+    {{ json_get_text(meta_column, 'source_record') }} as source_record
+{%- endmacro %}
+
+{# The quarantine reason for an unparsable record: a value that would not cast, or a malformed line. #}
+{% macro airbyte_parse_error_reason(error_type_column='parse_error_type') -%}
+    case when {{ error_type_column }} = 'CAST' then 'unparsable_value' else 'malformed_line' end
+{%- endmacro %}

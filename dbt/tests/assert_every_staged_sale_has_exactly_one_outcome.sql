@@ -1,0 +1,54 @@
+-- A sale is never silently dropped: every staged sale is in exactly one of fct_sales and sales_quarantine,
+-- and neither holds a record that was not staged.
+with
+
+staged_sales as (
+
+    select * from {{ ref('stg_retail__sales') }}
+
+),
+
+valid_sales as (
+
+    select * from {{ ref('fct_sales') }}
+
+),
+
+quarantined_sales as (
+
+    select * from {{ ref('sales_quarantine') }}
+
+),
+
+outcomes as (
+
+    select _airbyte_raw_id from valid_sales
+    union all
+    select _airbyte_raw_id from quarantined_sales
+
+),
+
+outcome_counts as (
+
+    select
+        _airbyte_raw_id,
+        count(*) as outcome_count
+    from outcomes
+    group by _airbyte_raw_id
+
+),
+
+compared as (
+
+    select
+        coalesce(staged_sales._airbyte_raw_id, outcome_counts._airbyte_raw_id) as _airbyte_raw_id,
+        staged_sales._airbyte_raw_id is not null as is_staged,
+        coalesce(outcome_counts.outcome_count, 0) as outcome_count
+    from staged_sales
+    full outer join outcome_counts
+        on staged_sales._airbyte_raw_id = outcome_counts._airbyte_raw_id
+
+)
+
+select * from compared
+where not is_staged or outcome_count <> 1

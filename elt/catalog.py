@@ -1,0 +1,99 @@
+"""The stream catalogue (airbyte/catalog.yml): the one place each stream's schema is written.
+
+Loaded into typed models here so the embedded sync, the stage-1 check and the tests read one definition.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class SyncMode(StrEnum):
+    """Airbyte's sync modes, named as the catalogue writes them."""
+
+    FULL_REFRESH_OVERWRITE = "full_refresh_overwrite"
+    INCREMENTAL_APPEND = "incremental_append"
+    INCREMENTAL_APPEND_DEDUP = "incremental_append_dedup"
+
+
+FieldType = Literal["string", "integer", "number", "boolean", "date", "timestamp_without_timezone"]
+
+
+class StreamField(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    type: FieldType
+    required: bool = False
+
+
+class Stream(BaseModel):
+    """One stream: where its files are, how they sync, and (for tabular streams) its declared fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    format: Literal["csv", "jsonl"]
+    path_pattern: str
+    sync_mode: SyncMode
+    primary_key: tuple[str, ...]
+    cursor_field: str | None = None
+    fields: tuple[StreamField, ...] = ()
+    document: bool = False
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+    @model_validator(mode="after")
+    def _check_shape(self) -> Stream:
+        if self.document == bool(self.fields):
+            raise ValueError(f"stream {self.name!r}: declare either fields or document: true, not both")
+        if self.sync_mode is not SyncMode.FULL_REFRESH_OVERWRITE and not self.cursor_field:
+            raise ValueError(f"stream {self.name!r}: incremental sync needs a cursor_field")
+        names = {f.name for f in self.fields}
+        missing = [k for k in (*self.primary_key, self.cursor_field) if k and self.fields and k not in names]
+        if missing:
+            raise ValueError(f"stream {self.name!r}: key or cursor {missing} is not a declared field")
+        return self
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def matches(self, relative_path: str) -> bool:
+        return fnmatch.fnmatchcase(relative_path, self.path_pattern)
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: dict[str, str]
+    streams: tuple[Stream, ...]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Catalog:
+        names = [s.name for s in self.streams]
+        if len(names) != len(set(names)):
+            raise ValueError(f"stream names must be unique: {names}")
+        return self
+
+    def stream(self, name: str) -> Stream:
+        for stream in self.streams:
+            if stream.name == name:
+                return stream
+        raise KeyError(f"no stream {name!r} in the catalogue; known: {[s.name for s in self.streams]}")
+
+
+def load_catalog(path: Path) -> Catalog:
+    """Read and validate the catalogue; a malformed catalogue fails here, naming the file."""
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    try:
+        return Catalog.model_validate(raw)
+    except ValueError as exc:
+        raise ValueError(f"{path}: invalid stream catalogue: {exc}") from exc

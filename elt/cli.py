@@ -1,0 +1,82 @@
+"""The ``elt`` command: generate demo data, run the pipeline, show the last run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from elt.settings import Settings
+
+app = typer.Typer(
+    help="Retail ELT platform: Prefect, dbt and Great Expectations on DuckDB or Snowflake.",
+    no_args_is_help=True,
+)
+
+
+@app.command()
+def generate(
+    seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 42,
+    sales_rows: Annotated[int, typer.Option(help="Sales rows over all days of this call.")] = 100_000,
+    days: Annotated[int, typer.Option(help="Days of sales and reviews, one file each.")] = 7,
+    start_date: Annotated[
+        dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First day; a later date adds days.")
+    ] = dt.datetime(2026, 1, 1),
+    defect_rate: Annotated[float, typer.Option(help="Scales every planted defect's rate; 0 = clean.")] = 1.0,
+) -> None:
+    """Write deterministic demo landing files and _expected.json into $ELT_DATA_DIR/landing."""
+    from elt.generate import GenerateOptions
+    from elt.generate import generate as write_files
+
+    settings = Settings()
+    options = GenerateOptions(
+        seed=seed, sales_rows=sales_rows, days=days, start_date=start_date.date(), defect_rate=defect_rate
+    )
+    expected = write_files(settings.landing_dir, options)
+    sales = expected["streams"]["sales"]
+    typer.echo(
+        f"wrote {len(expected['days'])} days into {settings.landing_dir}"
+        f" ({sales['landed']} sales records landed in total); expectations in _expected.json"
+    )
+
+
+@app.command()
+def run() -> None:
+    """Run the elt flow once on the configured profile and print the run summary."""
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    from flows.elt import GateClosedError, elt
+    from tasks.ingest import LandingCheckError
+
+    try:
+        elt()
+    except (GateClosedError, LandingCheckError) as exc:
+        typer.echo(f"\nelt run failed: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    finally:
+        typer.echo(_ui_hint())
+
+
+@app.command()
+def status() -> None:
+    """Print the summary of the last run."""
+    from elt.adapters import adapters_for
+
+    markdown = adapters_for(Settings()).warehouse.last_run_markdown()
+    if markdown is None:
+        typer.echo("no run yet: `elt run` makes one")
+        raise typer.Exit(code=1)
+    typer.echo(markdown)
+
+
+def _ui_hint() -> str:
+    api = os.environ.get("PREFECT_API_URL")
+    if api:
+        return f"\nPrefect UI: {api.removesuffix('/api')}/runs"
+    home = os.environ.get("PREFECT_HOME", str(Path.home() / ".prefect"))
+    return (
+        "\nThe runs are recorded in the Prefect database under "
+        f"{home}. See them in the UI: `make ui`, then open http://127.0.0.1:4200/runs"
+    )

@@ -1,0 +1,63 @@
+"""What a caller may ask of the generator, and the day-level arithmetic derived from it."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+# Ids of day-file records are (day - ID_EPOCH in days) * IDS_PER_DAY + position, so files of
+# different days, written by different calls, never share an id.
+ID_EPOCH = datetime.date(2000, 1, 1)
+IDS_PER_DAY = 1_000_000_000
+REVIEWS_PER_SALE = 0.05
+MIN_REVIEWS_PER_DAY = 20
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """Size, dates, seed and defect level of one generation.
+
+    ``sales_rows`` counts the lines of all sales files written by this call (defective and duplicate
+    lines included). The dimension sizes and the seed fix the dimension files: calls that share them
+    write byte-identical dimension files, whatever their dates.
+    """
+
+    seed: int = 42
+    sales_rows: int = 100_000
+    days: int = 7
+    start_date: datetime.date = datetime.date(2026, 1, 1)
+    defect_rate: float = 1.0
+    customers: int = 2_000
+    products: int = 300
+    locations: int = 25
+
+    def __post_init__(self) -> None:
+        if not -(2**63) <= self.seed < 2**63:
+            raise ValueError("seed must fit in a signed 64-bit integer")
+        if self.sales_rows < 0 or self.days < 1:
+            raise ValueError("sales_rows must be >= 0 and days >= 1")
+        if self.defect_rate < 0:
+            raise ValueError("defect_rate must be >= 0")
+        if min(self.customers, self.products, self.locations) < 1:
+            raise ValueError("customers, products and locations must each be >= 1")
+        if self.start_date < ID_EPOCH:
+            raise ValueError(f"start_date must not be before {ID_EPOCH}")
+        if self.sales_rows_on(self.days - 1) >= IDS_PER_DAY:
+            raise ValueError(f"at most {IDS_PER_DAY - 1} sales rows per day")
+
+    @property
+    def dates(self) -> list[datetime.date]:
+        return [self.start_date + datetime.timedelta(days=n) for n in range(self.days)]
+
+    def sales_rows_on(self, day_number: int) -> int:
+        """Lines of the ``day_number``-th (0-based) sales file: an equal share, the remainder on the last."""
+        share = self.sales_rows // self.days
+        return share + (self.sales_rows % self.days if day_number == self.days - 1 else 0)
+
+    def reviews_on(self, day_number: int) -> int:
+        return max(MIN_REVIEWS_PER_DAY, round(self.sales_rows_on(day_number) * REVIEWS_PER_SALE))
+
+
+def first_id_of(day: datetime.date) -> int:
+    """The id before the first record of ``day``: ids of that day are this plus 1, 2, 3, ..."""
+    return (day - ID_EPOCH).days * IDS_PER_DAY

@@ -1,0 +1,419 @@
+"""Compile a parsing contract to DuckDB SQL and run it over the RAW documents not yet parsed.
+
+Each document is parsed twice by DuckDB's JSON reader, once into the contract's types and once into raw JSON
+values per declared key, so every rule is a vectorised expression: no record travels into Python.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from elt.parsing._contract import ArrayMapping, Column, ParsingContract
+from elt.warehouse import META_SCHEMA, PARSED_SCHEMA, RAW_SCHEMA
+from elt.warehouse._duckdb import DuckDBWarehouse, quote
+
+_AUDIT_COLUMNS = "_airbyte_raw_id varchar, _airbyte_extracted_at timestamptz, _ab_source_file_url varchar"
+
+
+def _literal(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _typed(path: tuple[str, ...], root: str = "t") -> str:
+    return ".".join([root, *(quote(k) for k in path)])
+
+
+def _present(path: tuple[str, ...]) -> str:
+    """True when the document holds a non-null JSON value at ``path``."""
+    top = f"r.{quote(path[0])}"
+    if len(path) == 1:
+        return f"({top} is not null)"
+    return f"(coalesce(json_type({top}, {_literal('$.' + '.'.join(path[1:]))}), 'NULL') <> 'NULL')"
+
+
+def _json_type(path: tuple[str, ...]) -> str:
+    top = f"r.{quote(path[0])}"
+    return f"json_type({top})" if len(path) == 1 else f"json_type({top}, {_literal('$.' + '.'.join(path[1:]))})"
+
+
+def _bound(value: float | None) -> str:
+    return "any" if value is None else f"{value:g}"
+
+
+def _nest(shape: dict[str, Any], keys: tuple[str, ...], leaf: Any) -> None:
+    node = shape
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = leaf
+
+
+@dataclass(frozen=True)
+class _Rule:
+    condition: str
+    reason: str
+    detail: str
+
+
+@dataclass
+class ParseResult:
+    stream: str
+    documents: int = 0
+    parsed: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    undeclared_keys: dict[str, int] = field(default_factory=dict)
+    child_rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(self.quarantined_by_reason.values())
+
+
+class ContractCompiler:
+    """Turns one contract into the shapes, rules and statements DuckDB runs."""
+
+    def __init__(self, contract: ParsingContract) -> None:
+        self.contract = contract
+
+    def typed_shape(self) -> str:
+        shape: dict[str, Any] = {}
+        for column in self.contract.columns:
+            _nest(shape, column.keys, column.type.upper())
+        for array in self.contract.arrays:
+            if array.value is not None:
+                shape[array.path] = f"{array.value.type.upper()}[]"
+            else:
+                element: dict[str, Any] = {}
+                for column in array.columns:
+                    _nest(element, column.keys, column.type.upper())
+                shape[array.path] = [element]
+        return json.dumps(shape)
+
+    def top_keys(self) -> list[str]:
+        keys = [c.keys[0] for c in self.contract.columns] + [a.path for a in self.contract.arrays]
+        return list(dict.fromkeys(keys))
+
+    def raw_shape(self) -> str:
+        return json.dumps(dict.fromkeys(self.top_keys(), "JSON"))
+
+    def object_nodes(self) -> dict[tuple[str, ...], list[str]]:
+        """Every object inside the document the contract reaches into, with the keys it declares."""
+        nodes: dict[tuple[str, ...], list[str]] = {}
+        for column in self.contract.columns:
+            for depth in range(1, len(column.keys)):
+                children = nodes.setdefault(column.keys[:depth], [])
+                if column.keys[depth] not in children:
+                    children.append(column.keys[depth])
+        return nodes
+
+    def rules(self) -> list[_Rule]:
+        """Every rule in the order it is applied: shape first, then presence, types, values, undeclared keys."""
+        rules = [_Rule("not is_object", "invalid_json", "'the line is not a JSON object'")]
+        rules += self._container_rules()
+        rules += self._required_rules()
+        rules += self._type_rules()
+        rules += self._value_rules_all()
+        if self.contract.undeclared_keys == "quarantine":
+            rules.append(
+                _Rule(
+                    "len(undeclared) > 0",
+                    "undeclared_key",
+                    "'undeclared key(s): ' || array_to_string(undeclared, ', ')",
+                )
+            )
+        return rules
+
+    def _container_rules(self) -> list[_Rule]:
+        """Objects the contract reaches into must be objects; arrays must be arrays (of objects, if declared so)."""
+        rules = [
+            _Rule(
+                f"coalesce({_json_type(node)}, 'OBJECT') <> 'OBJECT'",
+                "wrong_type",
+                _literal(f"$.{'.'.join(node)} must be an object"),
+            )
+            for node in self.object_nodes()
+        ]
+        for array in self.contract.arrays:
+            present = _present((array.path,))
+            rules.append(
+                _Rule(
+                    f"{present} and json_type(r.{quote(array.path)}) <> 'ARRAY'",
+                    "wrong_type",
+                    _literal(f"$.{array.path} must be an array"),
+                )
+            )
+            if array.columns:
+                rules.append(
+                    _Rule(
+                        f"{present} and list_bool_or(list_transform({self._raw_elements(array)},"
+                        " lambda e: coalesce(json_type(e), 'NULL') <> 'OBJECT'))",
+                        "wrong_type",
+                        _literal(f"elements of $.{array.path} must be objects"),
+                    )
+                )
+        return rules
+
+    def _required_rules(self) -> list[_Rule]:
+        rules = [
+            _Rule(
+                f"not {_present(column.keys)}",
+                "missing_required",
+                _literal(f"required field $.{column.path} is missing or null"),
+            )
+            for column in self.contract.columns
+            if column.required
+        ]
+        for array in self.contract.arrays:
+            rules += [
+                _Rule(
+                    f"list_bool_or(list_transform({self._raw_elements(array)},"
+                    f" lambda e: json_extract(e, {_literal('$.' + column.path)}) is null))",
+                    "missing_required",
+                    _literal(f"required field $.{array.path}[].{column.path} is missing"),
+                )
+                for column in array.columns
+                if column.required
+            ]
+        return rules
+
+    def _type_rules(self) -> list[_Rule]:
+        """A value is present but does not convert to the declared type."""
+        rules = [
+            _Rule(
+                f"{_present(column.keys)} and {_typed(column.keys)} is null",
+                "wrong_type",
+                f"'$.{column.path} must be {column.type}, got ' || {_json_type(column.keys)}",
+            )
+            for column in self.contract.columns
+        ]
+        for array in self.contract.arrays:
+            present, typed, raw = _present((array.path,)), _typed((array.path,)), self._raw_elements(array)
+            if array.value is not None:
+                rules.append(
+                    _Rule(
+                        f"{present} and len(list_filter({typed}, lambda v: v is null))"
+                        f" > len(list_filter({raw}, lambda v: coalesce(json_type(v), 'NULL') = 'NULL'))",
+                        "wrong_type",
+                        _literal(f"elements of $.{array.path} must be {array.value.type}"),
+                    )
+                )
+            rules += [
+                _Rule(
+                    f"{present} and list_bool_or(list_transform(range(1, len({typed}) + 1), lambda i:"
+                    f" json_extract({raw}[i], {_literal('$.' + column.path)}) is not null"
+                    f" and {typed}[i].{quote(column.keys[0])} is null))",
+                    "wrong_type",
+                    _literal(f"$.{array.path}[].{column.path} must be {column.type}"),
+                )
+                for column in array.columns
+            ]
+        return rules
+
+    def _value_rules_all(self) -> list[_Rule]:
+        rules = [
+            rule
+            for column in self.contract.columns
+            for rule in self._value_rules(column, _typed(column.keys), f"$.{column.path}")
+        ]
+        for array in self.contract.arrays:
+            for column in array.columns:
+                where = f"$.{array.path}[].{column.path}"
+                rules += [
+                    _Rule(
+                        f"list_bool_or(list_transform({_typed((array.path,))}, lambda x: {rule.condition}))",
+                        rule.reason,
+                        _literal(f"an element of $.{array.path} breaks {rule.reason} at {where}"),
+                    )
+                    for rule in self._value_rules(column, _typed(column.keys, "x"), where)
+                ]
+        return rules
+
+    @staticmethod
+    def _value_rules(column: Column, value: str, where: str) -> list[_Rule]:
+        rules = []
+        if column.min is not None or column.max is not None:
+            low = f"{value} < {column.min}" if column.min is not None else "false"
+            high = f"{value} > {column.max}" if column.max is not None else "false"
+            bounds = f"[{_bound(column.min)}, {_bound(column.max)}]"
+            rules.append(
+                _Rule(f"({low} or {high})", "out_of_range", f"'{where} = ' || {value} || ' is outside {bounds}'")
+            )
+        if column.accepted_values:
+            values = ", ".join(_literal(v) for v in column.accepted_values)
+            rules.append(
+                _Rule(
+                    f"{value}::varchar not in ({values})",
+                    "not_accepted",
+                    f"'{where} = ' || {value} || ' is not one of [{', '.join(column.accepted_values)}]'",
+                )
+            )
+        return rules
+
+    def _raw_elements(self, array: ArrayMapping) -> str:
+        return f"from_json(r.{quote(array.path)}, '[\"JSON\"]')"
+
+    def undeclared_expression(self) -> str:
+        """The document's keys that the contract does not declare, at the top and in the objects it reaches."""
+        top = ", ".join(_literal(k) for k in self.top_keys())
+        parts = [f"list_filter(json_keys(document), lambda k: k not in ({top}))"]
+        for node, children in self.object_nodes().items():
+            allowed = ", ".join(_literal(k) for k in children)
+            prefix = ".".join(node) + "."
+            parts.append(
+                f"case when {_json_type(node)} = 'OBJECT' then list_transform(list_filter("
+                f"json_keys(r.{quote(node[0])}{'' if len(node) == 1 else ', ' + _literal('$.' + '.'.join(node[1:]))}),"
+                f" lambda k: k not in ({allowed})), lambda k: {_literal(prefix)} || k) else [] end"
+            )
+        for array in self.contract.arrays:
+            if array.columns:
+                allowed = ", ".join(_literal(c.keys[0]) for c in array.columns)
+                prefix = _literal(array.path + "[].")
+                per_element = (
+                    "case when json_type(e) = 'OBJECT' then list_transform("
+                    f"list_filter(json_keys(e), lambda k: k not in ({allowed})), lambda k: {prefix} || k) else [] end"
+                )
+                parts.append(
+                    f"case when json_type(r.{quote(array.path)}) = 'ARRAY' then list_distinct(flatten("
+                    f"list_transform({self._raw_elements(array)}, lambda e: {per_element}))) else [] end"
+                )
+        return "list_concat(" + ", ".join(parts) + ")" if len(parts) > 1 else parts[0]
+
+    def judged_select(self, watermark_param: str) -> str:
+        rules = self.rules()
+        verdict = " ".join(
+            f"when {r.condition} then {{'reason': {_literal(r.reason)}, 'detail': {r.detail}}}" for r in rules
+        )
+        source = f"{RAW_SCHEMA}.{quote(self.contract.stream)}"
+        return f"""
+            with docs as (
+                select
+                    _airbyte_raw_id, _airbyte_extracted_at, _ab_source_file_url, _ab_source_file_line,
+                    {quote(self.contract.source_column)} as document,
+                    case when json_valid(document) then json_type(document) = 'OBJECT' else false end as is_object
+                from {source}
+                where _airbyte_extracted_at > {watermark_param}
+            ),
+            parsed as (
+                select
+                    *,
+                    case when is_object then from_json(document, {_literal(self.typed_shape())}) end as t,
+                    case when is_object then from_json(document, {_literal(self.raw_shape())}) end as r
+                from docs
+            ),
+            keyed as (
+                select *, case when is_object then {self.undeclared_expression()} else [] end as undeclared
+                from parsed
+            )
+            select *, case {verdict} end as verdict from keyed
+        """
+
+    def table_ddl(self) -> list[str]:
+        c = self.contract
+        parent = ", ".join(f"{quote(col.name)} {col.type}" for col in c.columns)
+        keys = {col.name: col for col in c.columns if col.name in c.parent_key}
+        key_ddl = ", ".join(f"{quote(k)} {keys[k].type}" for k in c.parent_key)
+        statements = [
+            f"create table if not exists {PARSED_SCHEMA}.{quote(c.table)} ({parent}, {_AUDIT_COLUMNS})",
+            f"create table if not exists {PARSED_SCHEMA}.{quote(c.quarantine_table)} ({_AUDIT_COLUMNS},"
+            " _ab_source_file_line bigint, document varchar, reason varchar, detail varchar)",
+        ]
+        for array in c.arrays:
+            if array.value is not None:
+                body = f"{quote(array.value.name)} {array.value.type}"
+            else:
+                body = ", ".join(f"{quote(col.name)} {col.type}" for col in array.columns)
+            statements.append(
+                f"create table if not exists {PARSED_SCHEMA}.{quote(array.table)} ({key_ddl},"
+                f" {quote(array.position_column)} integer, {body}, _airbyte_raw_id varchar)"
+            )
+        return statements
+
+    def insert_statements(self, judged: str) -> dict[str, str]:
+        c = self.contract
+        valid = f"from {judged} where verdict is null"
+        parent_cols = ", ".join(quote(col.name) for col in c.columns)
+        parent_vals = ", ".join(_typed(col.keys) for col in c.columns)
+        columns = {col.name: col for col in c.columns}
+        key_struct = "{" + ", ".join(f"{_literal(k)}: {_typed(columns[k].keys)}" for k in c.parent_key) + "}"
+        statements = {
+            c.table: f"insert into {PARSED_SCHEMA}.{quote(c.table)} ({parent_cols}, _airbyte_raw_id,"
+            f" _airbyte_extracted_at, _ab_source_file_url) select {parent_vals}, _airbyte_raw_id,"
+            f" _airbyte_extracted_at, _ab_source_file_url {valid}",
+            c.quarantine_table: f"insert into {PARSED_SCHEMA}.{quote(c.quarantine_table)} select _airbyte_raw_id,"
+            " _airbyte_extracted_at, _ab_source_file_url, _ab_source_file_line, document, verdict.reason,"
+            f" verdict.detail from {judged} where verdict is not null",
+        }
+        for array in c.arrays:
+            elements = _typed((array.path,))
+            if array.value is not None:
+                values = "element"
+            else:
+                values = ", ".join(_typed(col.keys, "element") for col in array.columns)
+            statements[array.table] = (
+                f"insert into {PARSED_SCHEMA}.{quote(array.table)}"
+                f" select keys.*, position - 1, {values}, _airbyte_raw_id from ("
+                f"   select {key_struct} as keys,"
+                f"   unnest({elements}) as element, generate_subscripts({elements}, 1) as position, _airbyte_raw_id"
+                f"   {valid} and len({elements}) > 0)"
+            )
+        return statements
+
+
+class DuckDBParser:
+    """Parses each contract's new RAW documents in one transaction with its watermark."""
+
+    def __init__(self, warehouse: DuckDBWarehouse) -> None:
+        self.warehouse = warehouse
+
+    def parse(self, contract: ParsingContract) -> ParseResult:
+        compiler = ContractCompiler(contract)
+        result = ParseResult(stream=contract.stream)
+        self.warehouse.ensure_schemas()
+        with self.warehouse.transaction() as con:
+            con.execute(
+                f"create table if not exists {META_SCHEMA}.parse_state"
+                " (stream varchar primary key, extracted_at timestamptz not null)"
+            )
+            for statement in compiler.table_ddl():
+                con.execute(statement)
+            row = con.execute(
+                f"select extracted_at from {META_SCHEMA}.parse_state where stream = ?", [contract.stream]
+            ).fetchone()
+            watermark = row[0] if row else None
+            con.execute(
+                "create temp table judged as " + compiler.judged_select("$watermark"),
+                {"watermark": watermark or "-infinity"},
+            )
+            self._collect(con, result)
+            if result.documents == 0:
+                return result
+            for table, statement in compiler.insert_statements("judged").items():
+                before = con.execute(f"select count(*) from {PARSED_SCHEMA}.{quote(table)}").fetchone()
+                con.execute(statement)
+                after = con.execute(f"select count(*) from {PARSED_SCHEMA}.{quote(table)}").fetchone()
+                if table not in (contract.table, contract.quarantine_table):
+                    result.child_rows[table] = (after[0] if after else 0) - (before[0] if before else 0)
+            con.execute(
+                f"insert or replace into {META_SCHEMA}.parse_state select ?, max(_airbyte_extracted_at) from judged",
+                [contract.stream],
+            )
+        return result
+
+    @staticmethod
+    def _collect(con: duckdb.DuckDBPyConnection, result: ParseResult) -> None:
+        for reason, count in con.execute(
+            "select verdict.reason, count(*) from judged group by all order by 1 nulls first"
+        ).fetchall():
+            result.documents += count
+            if reason is None:
+                result.parsed = count
+            else:
+                result.quarantined_by_reason[reason] = count
+        result.undeclared_keys = dict(
+            con.execute(
+                "select key, count(*) from (select unnest(undeclared) as key from judged) group by key"
+            ).fetchall()
+        )

@@ -1,0 +1,72 @@
+"""The run summary: what every stream landed, kept, quarantined and published, and the gate's verdict."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from elt.warehouse import StreamFigures
+
+
+class RunStatus(StrEnum):
+    PUBLISHED = "published"
+    GATE_CLOSED = "gate closed"
+    UP_TO_DATE = "up to date"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    status: RunStatus
+    batch_id: int | None
+    build_schema: str | None
+    published_build: str | None
+    files_loaded: int
+    files_skipped: int
+    streams: list[StreamFigures]
+    expectations_evaluated: int = 0
+    failed_expectations: list[str] = field(default_factory=list)
+    undeclared_keys: dict[str, dict[str, int]] = field(default_factory=dict)
+    data_docs: Path | None = None
+    warehouse: Path | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=str, indent=2)
+
+    def to_markdown(self) -> str:
+        published = self.status is not RunStatus.GATE_CLOSED
+        lines = [
+            f"# ELT run {self.run_id}",
+            "",
+            f"**Status:** {self.status.value}  ",
+            f"**Batch:** {self.batch_id if self.batch_id is not None else 'none'}"
+            f" ({self.files_loaded} files loaded, {self.files_skipped} already ingested)  ",
+            f"**Audit build:** `{self.build_schema or '-'}`  ",
+            f"**Published build:** `{self.published_build or '-'}`",
+            "",
+            "| stream | landed | in RAW | duplicates | valid | quarantined | by reason | published |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        ]
+        for s in self.streams:
+            reasons = ", ".join(f"{k}: {v}" for k, v in sorted(s.quarantined_by_reason.items())) or "-"
+            lines.append(
+                f"| {s.stream} | {s.landed} | {s.in_raw} | {s.duplicates} | {s.valid} | {s.quarantined}"
+                f" | {reasons} | {s.valid if published else 0} |"
+            )
+        lines += [
+            "",
+            f"**Gate:** {'open' if not self.failed_expectations else 'CLOSED'}"
+            f" ({self.expectations_evaluated} expectations evaluated)",
+        ]
+        lines += [f"- {item}" for item in self.failed_expectations]
+        for stream, keys in sorted(self.undeclared_keys.items()):
+            found = ", ".join(f"`{k}` ({n})" for k, n in sorted(keys.items()))
+            lines.append(f"- drift in {stream}: undeclared keys {found}")
+        lines += [
+            "",
+            f"**Data Docs:** {self.data_docs or '-'}  ",
+            f"**Warehouse:** {self.warehouse or '-'}",
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""What every warehouse adapter offers the tasks, whatever the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+RAW_SCHEMA = "raw"
+PARSED_SCHEMA = "parsed"
+META_SCHEMA = "elt_meta"
+ANALYTICS_SCHEMA = "analytics"
+BUILD_SCHEMA_PREFIX = "audit_"
+
+
+def build_schema_name(batch_id: int, at: datetime) -> str:
+    """Name an audit build so that names sort by age: ``audit_b000003_20261124t130501``."""
+    return f"{BUILD_SCHEMA_PREFIX}b{batch_id:06d}_{at:%Y%m%dt%H%M%S}"
+
+
+@dataclass(frozen=True)
+class StreamFigures:
+    """One stream's reconciliation, as the audit build computed it."""
+
+    stream: str
+    landed: int
+    in_raw: int
+    duplicates: int
+    valid: int
+    quarantined: int
+    quarantine_rate: float
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return self.landed == self.in_raw == self.duplicates + self.valid + self.quarantined
+
+
+@dataclass(frozen=True)
+class Publication:
+    build_schema: str
+    batch_id: int
+    published_at: datetime
+
+
+class Warehouse(Protocol):
+    """The engine-facing operations the pipeline needs beyond ingestion and parsing."""
+
+    def ensure_schemas(self) -> None: ...
+
+    def latest_batch(self) -> int | None: ...
+
+    def last_publication(self) -> Publication | None: ...
+
+    def reconciliation(self, build_schema: str) -> list[StreamFigures]: ...
+
+    def publish(self, build_schema: str, batch_id: int, relations: list[str]) -> list[str]: ...
+
+    def prune_builds(self, keep: int) -> list[str]: ...
+
+    def save_run(self, run_id: str, status: str, summary_json: str, summary_markdown: str) -> None: ...
+
+    def last_run_markdown(self) -> str | None: ...
+
+    def dbt_env(self, build_schema: str) -> dict[str, str]: ...
+
+    def release_dbt_connections(self) -> None: ...
+
+    def sqlalchemy_url(self) -> str: ...

@@ -1,0 +1,213 @@
+"""The local warehouse: one DuckDB file. One writer at a time, so every operation opens and closes its connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from elt.warehouse._base import (
+    ANALYTICS_SCHEMA,
+    BUILD_SCHEMA_PREFIX,
+    META_SCHEMA,
+    PARSED_SCHEMA,
+    RAW_SCHEMA,
+    Publication,
+    StreamFigures,
+)
+
+_META_DDL = f"""
+create schema if not exists {RAW_SCHEMA};
+create schema if not exists {PARSED_SCHEMA};
+create schema if not exists {META_SCHEMA};
+create schema if not exists {ANALYTICS_SCHEMA};
+create table if not exists {META_SCHEMA}.batches (
+    batch_id bigint primary key,
+    extracted_at timestamptz not null
+);
+create table if not exists {META_SCHEMA}.landed_files (
+    stream varchar not null,
+    file_url varchar not null,
+    checksum varchar not null,
+    records bigint not null,
+    batch_id bigint not null,
+    generation_id bigint not null,
+    extracted_at timestamptz not null,
+    superseded boolean not null default false
+);
+create table if not exists {META_SCHEMA}.publications (
+    build_schema varchar not null,
+    batch_id bigint not null,
+    published_at timestamptz not null
+);
+create table if not exists {META_SCHEMA}.runs (
+    run_id varchar not null,
+    status varchar not null,
+    finished_at timestamptz not null,
+    summary_json json not null,
+    summary_markdown varchar not null
+);
+"""
+
+
+def quote(identifier: str) -> str:
+    """Quote an identifier for DuckDB; names come from the catalogue and contracts, never from data."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+class DuckDBWarehouse:
+    def __init__(self, path: Path, memory_limit: str | None = None) -> None:
+        self.path = path
+        self.memory_limit = memory_limit
+
+    @contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        config = {"memory_limit": self.memory_limit} if self.memory_limit else {}
+        con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection inside one transaction: committed on success, rolled back on any error."""
+        with self.connect() as con:
+            con.begin()
+            try:
+                yield con
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+
+    def ensure_schemas(self) -> None:
+        with self.connect() as con:
+            con.execute(_META_DDL)
+
+    def latest_batch(self) -> int | None:
+        with self.connect() as con:
+            row = con.execute(f"select max(batch_id) from {META_SCHEMA}.batches").fetchone()
+        return row[0] if row else None
+
+    def last_publication(self) -> Publication | None:
+        with self.connect() as con:
+            row = con.execute(
+                f"select build_schema, batch_id, published_at from {META_SCHEMA}.publications"
+                " order by published_at desc limit 1"
+            ).fetchone()
+        return Publication(*row) if row else None
+
+    def reconciliation(self, build_schema: str) -> list[StreamFigures]:
+        """Read the build's reconciliation and quarantine reasons (a handful of rows, one per stream)."""
+        schema = quote(build_schema)
+        with self.connect(read_only=True) as con:
+            reasons: dict[str, dict[str, int]] = {}
+            for stream, reason, records in con.execute(
+                f"select stream, reason, records from {schema}.rpt_quarantine_reasons order by stream, reason"
+            ).fetchall():
+                reasons.setdefault(stream, {})[reason] = records
+            rows = con.execute(
+                "select stream, landed, in_raw, duplicates, valid, quarantined, coalesce(quarantine_rate, 0)"
+                f" from {schema}.rpt_reconciliation order by stream"
+            ).fetchall()
+        return [StreamFigures(*row, quarantined_by_reason=reasons.get(row[0], {})) for row in rows]
+
+    def publish(self, build_schema: str, batch_id: int, relations: list[str]) -> list[str]:
+        """Point a view of ``analytics`` at each of the build's ``relations`` in one transaction.
+
+        Readers see the previous publication or this one, never a mix; published views the build no longer
+        has are dropped in the same transaction.
+        """
+        with self.transaction() as con:
+            present = {
+                name
+                for (name,) in con.execute(
+                    "select table_name from information_schema.tables where table_schema = ?", [build_schema]
+                ).fetchall()
+            }
+            missing = sorted(set(relations) - present)
+            if not relations or missing:
+                raise ValueError(f"build {build_schema} cannot be published: missing relations {missing or relations}")
+            current = {
+                name
+                for (name,) in con.execute(
+                    "select table_name from information_schema.tables where table_schema = ? and table_type = 'VIEW'",
+                    [ANALYTICS_SCHEMA],
+                ).fetchall()
+            }
+            for name in sorted(current - set(relations)):
+                con.execute(f"drop view {ANALYTICS_SCHEMA}.{quote(name)}")
+            for name in sorted(relations):
+                con.execute(
+                    f"create or replace view {ANALYTICS_SCHEMA}.{quote(name)}"
+                    f" as select * from {quote(build_schema)}.{quote(name)}"
+                )
+            con.execute(f"insert into {META_SCHEMA}.publications values (?, ?, now())", [build_schema, batch_id])
+        return sorted(relations)
+
+    def prune_builds(self, keep: int) -> list[str]:
+        """Drop all but the newest ``keep`` audit builds; the published build is always kept."""
+        published = self.last_publication()
+        with self.transaction() as con:
+            builds = [
+                name
+                for (name,) in con.execute(
+                    "select schema_name from information_schema.schemata"
+                    " where starts_with(schema_name, ?) order by schema_name desc",
+                    [BUILD_SCHEMA_PREFIX],
+                ).fetchall()
+            ]
+            doomed = [b for b in builds[keep:] if not published or b != published.build_schema]
+            for name in doomed:
+                con.execute(f"drop schema {quote(name)} cascade")
+        return doomed
+
+    def save_run(self, run_id: str, status: str, summary_json: str, summary_markdown: str) -> None:
+        with self.connect() as con:
+            con.execute(
+                f"insert into {META_SCHEMA}.runs values (?, ?, now(), ?, ?)",
+                [run_id, status, summary_json, summary_markdown],
+            )
+
+    def last_run_markdown(self) -> str | None:
+        if not self.path.exists():
+            return None
+        with self.connect(read_only=True) as con:
+            exists = con.execute(
+                "select count(*) from information_schema.tables where table_schema = ? and table_name = 'runs'",
+                [META_SCHEMA],
+            ).fetchone()
+            if not exists or not exists[0]:
+                return None
+            row = con.execute(
+                f"select summary_markdown from {META_SCHEMA}.runs order by finished_at desc limit 1"
+            ).fetchone()
+        return row[0] if row else None
+
+    def dbt_env(self, build_schema: str) -> dict[str, str]:
+        return {
+            "ELT_DBT_TARGET": "local",
+            "ELT_WAREHOUSE_PATH": str(self.path),
+            "ELT_BUILD_SCHEMA": build_schema,
+        }
+
+    def release_dbt_connections(self) -> None:
+        """Close the connection dbt-duckdb keeps for the process after an in-process invocation.
+
+        DuckDB opens a file once per process with one configuration; until dbt-duckdb's handle is closed,
+        Great Expectations and this adapter cannot connect with theirs.
+        """
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        environment = DuckDBConnectionManager._ENV
+        if environment is not None:
+            environment.close()
+        DuckDBConnectionManager._ENV = None
+
+    def sqlalchemy_url(self) -> str:
+        return f"duckdb:///{self.path}"

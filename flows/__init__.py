@@ -1,0 +1,1 @@
+"""Prefect flows: orchestration only; they call tasks and hold no SQL."""

@@ -1,0 +1,43 @@
+"""The ``elt`` flow: ingest, check, parse, build, gate, publish, report."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from elt.settings import Settings
+from elt.summary import RunSummary
+from tasks.gate import publish_build, validate_build
+from tasks.ingest import check_landing, sync_streams
+from tasks.parse import parse_documents
+from tasks.report import report_run, summarize_run
+from tasks.transform import build_models, plan_build
+
+
+class GateClosedError(RuntimeError):
+    """The audit build failed its expectations; ``analytics`` was left exactly as it was."""
+
+
+@flow(name="elt", log_prints=True)
+def elt() -> RunSummary:
+    """Run the whole pipeline once on whatever has landed since the last run."""
+    settings = Settings()
+    sync = sync_streams(settings)
+    check_landing(sync)
+    parsed = parse_documents(settings)
+    planned = plan_build(settings)
+    verdict = None
+    if planned is not None:
+        models = build_models(settings, planned.build_schema)
+        verdict = validate_build(settings, planned.build_schema)
+        if verdict.passed:
+            publish_build(settings, planned.build_schema, planned.batch_id, models)
+    summary = summarize_run(settings, sync, parsed, planned.build_schema if planned else None, verdict)
+    report_run(settings, summary)
+    print(summary.to_markdown())
+    if verdict is not None and not verdict.passed:
+        raise GateClosedError(verdict.failure_message())
+    return summary
+
+
+if __name__ == "__main__":
+    elt()

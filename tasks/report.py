@@ -1,0 +1,68 @@
+"""The run summary: assembled from the build's reconciliation, then shown in Prefect, stored and announced."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.events import emit_event
+from prefect.runtime import flow_run
+
+from elt.adapters import adapters_for
+from elt.parsing import ParseResult
+from elt.quality import GateVerdict
+from elt.settings import Settings
+from elt.summary import RunStatus, RunSummary
+from elt.sync import SyncResult
+
+
+@task(name="summarize-run")
+def summarize_run(
+    settings: Settings,
+    sync: SyncResult,
+    parsed: list[ParseResult],
+    build_schema: str | None,
+    verdict: GateVerdict | None,
+) -> RunSummary:
+    warehouse = adapters_for(settings).warehouse
+    publication = warehouse.last_publication()
+    figures_from = build_schema or (publication.build_schema if publication else None)
+    if verdict is None:
+        status = RunStatus.UP_TO_DATE
+    else:
+        status = RunStatus.PUBLISHED if verdict.passed else RunStatus.GATE_CLOSED
+    return RunSummary(
+        run_id=str(flow_run.get_id() or "local"),
+        status=status,
+        batch_id=sync.batch_id,
+        build_schema=build_schema,
+        published_build=publication.build_schema if publication else None,
+        files_loaded=len(sync.loaded),
+        files_skipped=sync.skipped,
+        streams=warehouse.reconciliation(figures_from) if figures_from else [],
+        expectations_evaluated=verdict.evaluated if verdict else 0,
+        failed_expectations=[str(f) for f in verdict.failed] if verdict else [],
+        undeclared_keys={p.stream: p.undeclared_keys for p in parsed if p.undeclared_keys},
+        data_docs=verdict.data_docs if verdict else None,
+        warehouse=settings.warehouse_path,
+    )
+
+
+@task(name="report-run")
+def report_run(settings: Settings, summary: RunSummary) -> None:
+    """Publish the summary as a Prefect artifact, keep it for ``elt status``, and emit the outcome event."""
+    markdown = summary.to_markdown()
+    create_markdown_artifact(key="elt-run-summary", markdown=markdown, description="ELT run summary")
+    adapters_for(settings).warehouse.save_run(summary.run_id, summary.status.value, summary.to_json(), markdown)
+    resource = {"prefect.resource.id": f"elt.warehouse.{settings.profile.value}"}
+    if summary.status is RunStatus.PUBLISHED:
+        emit_event("elt.published", resource=resource, payload={"build": summary.build_schema})
+    elif summary.status is RunStatus.GATE_CLOSED:
+        emit_event(
+            "elt.gate.closed",
+            resource=resource,
+            payload={
+                "build": summary.build_schema,
+                "failed": summary.failed_expectations,
+                "data_docs": str(summary.data_docs),
+            },
+        )

@@ -1,0 +1,36 @@
+output "lake_bucket" {
+  description = "Set ELT_ lake settings and the landing location from this."
+  value       = module.aws.lake_bucket
+}
+
+output "ecr_repository_url" {
+  description = "Where CI pushes the flow image."
+  value       = module.aws.ecr_repository_url
+}
+
+output "kubernetes" {
+  description = "Namespace, service accounts and their IRSA role ARNs for the Helm values."
+  value = merge(module.naming.kubernetes, {
+    role_arns = module.aws.irsa_role_arns
+  })
+}
+
+output "work_pool" {
+  description = "Prefect work pool the worker polls."
+  value       = module.prefect.work_pool
+}
+
+output "airbyte_connection_id" {
+  description = "Connection the ingest task triggers."
+  value       = module.airbyte.connection_id
+}
+
+output "snowflake" {
+  description = "Database, warehouses, roles and users."
+  value = {
+    database   = module.snowflake.database
+    warehouses = module.snowflake.warehouses
+    roles      = module.snowflake.roles
+    users      = module.snowflake.users
+  }
+}

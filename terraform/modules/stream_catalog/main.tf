@@ -1,0 +1,60 @@
+# Reads the stream catalogue (airbyte/catalog.yml) and derives what the Airbyte
+# provider needs. Provider-free, so `terraform test` and the pytest suite can
+# evaluate it offline. Streams are declared in the catalogue only: nothing
+# here names a stream.
+
+terraform {
+  required_version = ">= 1.10"
+}
+
+locals {
+  catalog = yamldecode(file(var.catalog_path))
+
+  # Catalogue sync_mode -> the Airbyte API's ConnectionSyncModeEnum.
+  sync_modes = {
+    full_refresh_overwrite   = "full_refresh_overwrite"
+    incremental_append       = "incremental_append"
+    incremental_append_dedup = "incremental_deduped_history"
+  }
+
+  # The S3 source's input_schema takes plain JSON types; dates and timestamps
+  # arrive as strings and are typed in staging.
+  json_types = {
+    integer                    = "integer"
+    number                     = "number"
+    boolean                    = "boolean"
+    string                     = "string"
+    date                       = "string"
+    timestamp_without_timezone = "string"
+    timestamp_with_timezone    = "string"
+  }
+
+  formats = {
+    csv   = { csv_format = {} }
+    jsonl = { jsonl_format = {} }
+  }
+
+  streams = { for s in local.catalog.streams : s.name => s }
+
+  connection_streams = [
+    for name, s in local.streams : {
+      name         = name
+      sync_mode    = local.sync_modes[s.sync_mode]
+      cursor_field = can(s.cursor_field) ? [s.cursor_field] : null
+      primary_key  = [for k in try(s.primary_key, []) : [k]]
+    }
+  ]
+
+  source_streams = [
+    for name, s in local.streams : {
+      name   = name
+      globs  = ["${local.catalog.source.root}/${s.path_pattern}"]
+      format = local.formats[s.format]
+      # Document streams keep each record whole in _airbyte_data (parsed later
+      # by the parsing contract), so they are read schemaless.
+      schemaless   = try(s.document, false)
+      input_schema = try(s.document, false) ? null : jsonencode({ for f in s.fields : f.name => local.json_types[f.type] })
+      primary_key  = join(",", try(s.primary_key, []))
+    }
+  ]
+}

@@ -1,0 +1,14 @@
+output "source_root" {
+  description = "Prefix of the landing zone in the lake bucket."
+  value       = local.catalog.source.root
+}
+
+output "source_streams" {
+  description = "Streams for airbyte_source_s3.configuration.streams."
+  value       = local.source_streams
+}
+
+output "connection_streams" {
+  description = "Streams for airbyte_connection.configurations.streams: sync mode, cursor and primary key from the catalogue."
+  value       = local.connection_streams
+}

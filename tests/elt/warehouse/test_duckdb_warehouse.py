@@ -1,0 +1,129 @@
+import datetime as dt
+import threading
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from elt.warehouse import DuckDBWarehouse, build_schema_name
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> DuckDBWarehouse:
+    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
+    warehouse.ensure_schemas()
+    return warehouse
+
+
+def _build(warehouse: DuckDBWarehouse, schema: str, rows: int, tables: tuple[str, ...] = ("fct_a", "dim_b")) -> None:
+    with warehouse.connect() as con:
+        con.execute(f"create schema {schema}")
+        for table in tables:
+            con.execute(f"create table {schema}.{table} as select range as id, {rows} as build from range({rows})")
+        con.execute(f"create view {schema}.stg_x as select 1 as x")
+
+
+def test_build_names_sort_by_age() -> None:
+    early = build_schema_name(2, dt.datetime(2026, 1, 1, 9, 0, 0))
+    late = build_schema_name(10, dt.datetime(2026, 1, 2, 8, 0, 0))
+    assert early == "audit_b000002_20260101t090000"
+    assert sorted([late, early]) == [early, late]
+
+
+def test_publish_points_analytics_at_the_named_relations_only(warehouse: DuckDBWarehouse) -> None:
+    _build(warehouse, "audit_b000001_x", 3)
+
+    tables = warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_b"])
+
+    assert tables == ["dim_b", "fct_a"]
+    with warehouse.connect(read_only=True) as con:
+        assert con.execute("select count(*) from analytics.fct_a").fetchone() == (3,)
+        views = con.execute("select table_name from information_schema.tables where table_schema='analytics'")
+        assert sorted(v for (v,) in views.fetchall()) == ["dim_b", "fct_a"]
+    assert warehouse.last_publication().build_schema == "audit_b000001_x"
+
+
+def test_a_table_gone_from_the_new_build_is_unpublished(warehouse: DuckDBWarehouse) -> None:
+    _build(warehouse, "audit_b000001_x", 3)
+    warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_b"])
+    _build(warehouse, "audit_b000002_x", 5, tables=("fct_a",))
+
+    warehouse.publish("audit_b000002_x", 2, ["fct_a"])
+
+    with warehouse.connect(read_only=True) as con:
+        views = con.execute("select table_name from information_schema.tables where table_schema='analytics'")
+        assert [v for (v,) in views.fetchall()] == ["fct_a"]
+
+
+def test_a_build_missing_a_relation_is_not_published(warehouse: DuckDBWarehouse) -> None:
+    _build(warehouse, "audit_b000001_x", 3, tables=("fct_a",))
+
+    with pytest.raises(ValueError, match=r"missing relations \['dim_b'\]"):
+        warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_b"])
+
+    assert warehouse.last_publication() is None
+
+
+def test_prune_keeps_the_newest_builds_and_the_published_one(warehouse: DuckDBWarehouse) -> None:
+    for n in range(1, 5):
+        _build(warehouse, f"audit_b00000{n}_x", n)
+    warehouse.publish("audit_b000001_x", 1, ["fct_a"])
+
+    dropped = warehouse.prune_builds(keep=2)
+
+    assert dropped == ["audit_b000002_x"]
+    with warehouse.connect(read_only=True) as con:
+        assert con.execute("select count(*) from analytics.fct_a").fetchone() == (1,)
+
+
+def test_readers_never_see_a_mix_of_two_publications(warehouse: DuckDBWarehouse, tmp_path: Path) -> None:
+    """A reader compares two published tables in one query while builds are published in a loop."""
+    for n in range(1, 7):
+        _build(warehouse, f"audit_b00000{n}_x", 100 * n)
+    warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_b"])
+    torn: list[tuple] = []
+    stop = threading.Event()
+    db = duckdb.connect(str(warehouse.path))
+
+    def read() -> None:
+        reader = db.cursor()
+        while not stop.is_set():
+            row = reader.execute(
+                "select (select max(build) from analytics.fct_a), (select max(build) from analytics.dim_b)"
+            ).fetchone()
+            if row[0] != row[1]:
+                torn.append(row)
+
+    # One process holds the file; publishing through the same database instance is how a reader coexists here.
+    warehouse_in_process = _SharedWarehouse(db, warehouse)
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        for n in range(2, 7):
+            warehouse_in_process.publish(f"audit_b00000{n}_x", n, ["fct_a", "dim_b"])
+    finally:
+        stop.set()
+        thread.join()
+        db.close()
+    assert torn == []
+
+
+class _SharedWarehouse(DuckDBWarehouse):
+    """The same adapter, but its connections are cursors on one open database (DuckDB allows one process)."""
+
+    def __init__(self, db: duckdb.DuckDBPyConnection, base: DuckDBWarehouse) -> None:
+        super().__init__(base.path)
+        self._db = db
+
+    def connect(self, *, read_only: bool = False):
+        from contextlib import contextmanager
+
+        @contextmanager
+        def cursor():
+            con = self._db.cursor()
+            try:
+                yield con
+            finally:
+                con.close()
+
+        return cursor()
