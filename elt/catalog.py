@@ -82,6 +82,10 @@ class Catalog(BaseModel):
             raise ValueError(f"stream names must be unique: {names}")
         return self
 
+    def connection_name(self, prefix: str) -> str:
+        """The Airbyte connection of this source, as Terraform names it in the environment ``prefix``."""
+        return f"{prefix}-{self.source['connection']}"
+
     def stream(self, name: str) -> Stream:
         for stream in self.streams:
             if stream.name == name:

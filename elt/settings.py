@@ -9,7 +9,7 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +20,25 @@ class Profile(StrEnum):
 
     LOCAL = "local"
     CLOUD = "cloud"
+
+
+class AirbyteSettings(BaseSettings):
+    """Where the cloud sync finds Airbyte (Cloud or self-managed) and how long it waits, from ``ELT_AIRBYTE_*``."""
+
+    model_config = SettingsConfigDict(env_prefix="ELT_AIRBYTE_", frozen=True)
+
+    base_url: str = "https://api.airbyte.com/v1"
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    client_secret_block: str | None = Field(default=None, description="A Prefect Secret block; wins over the env.")
+    workspace_id: str | None = None
+    name_prefix: str = Field(default="elt-dev", description="Terraform's naming prefix of the connections.")
+    timeout_seconds: float = Field(default=7200, gt=0, description="Overall wait for all jobs of one sync.")
+    poll_seconds: float = Field(default=5, gt=0, description="First wait between job polls; doubles up to max.")
+    poll_max_seconds: float = Field(default=60, gt=0)
+    request_timeout_seconds: float = Field(default=30, gt=0)
+    request_attempts: int = Field(default=5, ge=1, description="Tries per API call on 5xx or a dropped connection.")
+    max_concurrent: int = Field(default=4, ge=1, description="Connections synced at the same time.")
 
 
 class Settings(BaseSettings):
@@ -38,6 +57,7 @@ class Settings(BaseSettings):
     )
     quarantine_rate_default_max: float = 0.0
     keep_builds: int = Field(default=3, ge=1, description="Audit builds kept after a publish.")
+    airbyte: AirbyteSettings = Field(default_factory=AirbyteSettings)
 
     @cached_property
     def landing_dir(self) -> Path:

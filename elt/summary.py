@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from elt.sync import JobFigures
 from elt.warehouse import StreamFigures
 
 
@@ -29,6 +30,7 @@ class RunSummary:
     expectations_evaluated: int = 0
     failed_expectations: list[str] = field(default_factory=list)
     undeclared_keys: dict[str, dict[str, int]] = field(default_factory=dict)
+    airbyte_jobs: list[JobFigures] = field(default_factory=list)
     data_docs: Path | None = None
     warehouse: Path | None = None
 
@@ -64,6 +66,10 @@ class RunSummary:
         for stream, keys in sorted(self.undeclared_keys.items()):
             found = ", ".join(f"`{k}` ({n})" for k, n in sorted(keys.items()))
             lines.append(f"- drift in {stream}: undeclared keys {found}")
+        lines += [
+            f"- Airbyte {j.connection}: job {j.job_id} {j.status}, {j.records} records, {j.bytes} bytes in {j.duration}"
+            for j in self.airbyte_jobs
+        ]
         lines += [
             "",
             f"**Data Docs:** {self.data_docs or '-'}  ",

@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class LoadedFile:
+    """A file loaded: ``records`` in the file, of which ``behind_cursor`` had been synced already (not loaded)."""
+
     stream: str
     file_url: str
     records: int
     in_raw: int
     header: str | None
+    behind_cursor: int = 0
+
+    @property
+    def landed(self) -> int:
+        return self.records - self.behind_cursor
 
 
 @dataclass(frozen=True)
@@ -23,15 +30,31 @@ class FileProblem:
     message: str
 
 
+@dataclass(frozen=True)
+class JobFigures:
+    """One Airbyte job as its API reports it; Airbyte's public API gives one committed count, not emitted."""
+
+    connection: str
+    job_id: int
+    status: str
+    records: int | None
+    bytes: int | None
+    duration: str | None
+
+
 @dataclass
 class SyncResult:
     batch_id: int | None
     loaded: list[LoadedFile] = field(default_factory=list)
     skipped: int = 0
     problems: list[FileProblem] = field(default_factory=list)
+    jobs: list[JobFigures] = field(default_factory=list)
 
-    def records_by_stream(self) -> dict[str, int]:
-        totals: dict[str, int] = {}
+    def landed_by_stream(self) -> dict[str, dict[str, int]]:
+        """Per stream, the files and records this batch landed: the payload of ``elt.batch.landed``."""
+        landed: dict[str, dict[str, int]] = {}
         for item in self.loaded:
-            totals[item.stream] = totals.get(item.stream, 0) + item.records
-        return totals
+            figures = landed.setdefault(item.stream, {"files": 0, "records": 0})
+            figures["files"] += 1
+            figures["records"] += item.landed
+        return landed

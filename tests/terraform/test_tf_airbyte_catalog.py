@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import hcl2
 import pytest
-from tf_helpers import CATALOG, ENVS, MODULES, REPO, TERRAFORM_DIR, load_module, run
+from tf_helpers import CATALOG, ENVS, MODULES, REPO, TERRAFORM_DIR, load_module, run, unquote
+
+from elt.catalog import load_catalog
 
 # Catalogue sync_mode -> what it means in the Airbyte API's ConnectionSyncModeEnum.
 EXPECTED_PROVIDER_MODE = {
@@ -119,3 +122,10 @@ def test_drift_is_detected(catalog):
 
 def test_catalogue_path_is_inside_the_repository():
     assert Path(REPO / "airbyte" / "catalog.yml") == CATALOG and CATALOG.exists()
+
+
+def test_the_connection_is_named_as_the_catalogue_says():
+    """The cloud sync finds the connection by the name the catalogue gives; Terraform must create that name."""
+    with (MODULES / "naming" / "outputs.tf").open() as handle:
+        outputs = {name: body for block in unquote(hcl2.load(handle))["output"] for name, body in block.items()}
+    assert outputs["airbyte"]["value"]["connection"] == load_catalog(CATALOG).connection_name("${local.prefix}")

@@ -71,15 +71,92 @@ def test_a_file_already_ingested_is_skipped_and_a_changed_one_loads_again(root: 
     assert _rows(root, "select quantity from raw.sales order by _airbyte_extracted_at") == [(2,), (5,)]
 
 
-def test_a_header_that_does_not_match_the_catalogue_is_refused_naming_file_and_fields(root: Path) -> None:
-    (root / "landing/sales/sales_2026-01-01.csv").write_text("sale_id,customer,extra\n1,2,3\n")
+def test_a_header_without_a_required_field_stops_the_stream_naming_file_and_fields(root: Path) -> None:
+    (root / "landing/sales/sales_2026-01-01.csv").write_text(SALES_HEADER + "1,7,3,2,2026-01-01 10:00:00,2,3.50,0,0\n")
+    (root / "landing/sales/sales_2026-01-02.csv").write_text("sale_id,customer_id,extra\n1,2,3\n")
+    (root / "landing/locations.csv").write_text(LOCATIONS_HEADER + "1,A,C,S,North,US,2020-01-01\n")
+
+    result = _sync(root).sync()
+
+    assert [f.stream for f in result.loaded] == ["locations"]
+    [problem] = result.problems
+    assert "sales/sales_2026-01-02.csv: line 1" in problem.message
+    assert "missing required: ['sold_at']" in problem.message and "undeclared: ['extra']" in problem.message
+    assert "stream 'sales' stopped" in problem.message
+
+
+def test_a_missing_optional_field_loads_as_null(root: Path) -> None:
+    (root / "landing/sales/sales_2026-01-01.csv").write_text("sold_at,sale_id,quantity\n2026-01-01 10:00:00,1,2\n")
+
+    [loaded] = _sync(root).sync().loaded
+
+    assert (loaded.records, loaded.in_raw) == (1, 1)
+    assert _rows(root, "select sale_id, quantity, customer_id, sold_at::varchar from raw.sales") == [
+        (1, 2, None, "2026-01-01 10:00:00")
+    ]
+
+
+def test_a_file_that_is_not_utf8_is_refused_naming_file_line_and_byte(root: Path) -> None:
+    good = "1,7,3,2,2026-01-01 10:00:00,2,3.50,0,0\n"
+    (root / "landing/sales/sales_2026-01-01.csv").write_bytes(
+        (SALES_HEADER + good).encode() + b"2,7,3,2,2026-01-01 11:00:00,1,3.50,0,caf\xe9\n"
+    )
 
     result = _sync(root).sync()
 
     assert result.loaded == []
     [problem] = result.problems
-    assert "sales/sales_2026-01-01.csv: line 1" in problem.message
-    assert "'customer_id'" in problem.message and "'extra'" in problem.message
+    offset = len(SALES_HEADER) + len(good) + len("2,7,3,2,2026-01-01 11:00:00,1,3.50,0,caf")
+    assert problem.message.startswith(f"sales/sales_2026-01-01.csv: line 3, byte {offset}: not valid utf-8")
+
+
+def test_a_changed_file_lands_only_records_at_or_past_the_cursor(root: Path) -> None:
+    header = "customer_id,first_name,last_name,email,city,state,country,signup_date,updated_at\n"
+    ann = "1,Ann,Lee,a@x,Oslo,OS,NO,2020-01-01,2026-01-01 00:00:00\n"
+    bob = "2,Bob,Ray,b@x,Rome,RM,IT,2020-01-01,2026-01-02 00:00:00\n"
+    path = root / "landing/customers.csv"
+    path.write_text(header + ann + bob)
+    sync = _sync(root)
+    sync.sync()
+    ann_moved = "1,Ann,Lee,a@x,Bergen,VL,NO,2020-01-01,2026-01-05 00:00:00\n"
+    cid = "3,Cid,Orr,c@x,Nice,PA,FR,2020-01-01,2026-01-04 00:00:00\n"
+    path.write_text(header + ann + bob + ann_moved + cid)
+
+    [loaded] = sync.sync().loaded
+
+    # Ann's first version is behind the cursor; Bob's is at it (re-landed, collapsed by staging); the rest are new.
+    assert (loaded.records, loaded.behind_cursor, loaded.in_raw) == (4, 1, 3)
+    assert _rows(root, "select customer_id, city, count(*) from raw.customers group by all order by all") == [
+        (1, "Bergen", 1),
+        (1, "Oslo", 1),
+        (2, "Rome", 2),
+        (3, "Nice", 1),
+    ]
+    assert _rows(root, "select records from elt_meta.landed_files order by batch_id") == [(2,), (3,)]
+
+
+def test_a_crash_between_data_and_state_leaves_nothing_and_a_rerun_lands_one_copy(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (root / "landing/sales/sales_2026-01-01.csv").write_text(
+        SALES_HEADER + "1,7,3,2,2026-01-01 10:00:00,2,3.50,0,0\n2,7,3,2,2026-01-01 11:00:00,1,3.50,0,0\n"
+    )
+    sync = _sync(root)
+    with monkeypatch.context() as patch:
+        patch.setattr(EmbeddedSync, "_save_state", _crash)
+        with pytest.raises(RuntimeError, match="injected crash"):
+            sync.sync()
+    assert _rows(root, "select count(*) from raw.sales") == [(0,)]
+
+    sync.sync()
+    again = sync.sync()
+
+    assert _rows(root, "select sale_id, count(*) from raw.sales group by all order by all") == [(1, 1), (2, 1)]
+    assert (again.loaded, again.skipped) == ([], 1)
+
+
+def _crash(*_: object) -> None:
+    raise RuntimeError("injected crash after the data, before the state")
 
 
 def test_empty_files_load_nothing_and_are_not_an_error(root: Path) -> None:

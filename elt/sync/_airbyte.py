@@ -1,0 +1,203 @@
+"""The cloud sync: Airbyte jobs started and watched through the ``airbyte-api`` SDK.
+
+Connections are found by the names Terraform gives them (``<name_prefix>-<catalogue source.connection>``), never
+by id. The SDK's client-credentials hook fetches the access token and renews it 60 s before it expires, so a
+short-lived token survives a long wait; a 401 (a token revoked early) drops the cached token and the call is
+tried once more. 5xx, 429 and dropped connections are retried with backoff; any other 4xx fails at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
+
+import httpx
+from airbyte_api import AirbyteAPI, api, errors, models
+
+from elt.settings import AirbyteSettings
+from elt.sync._result import JobFigures, SyncResult
+
+T = TypeVar("T")
+
+TERMINAL = {models.JobStatusEnum.SUCCEEDED, models.JobStatusEnum.FAILED, models.JobStatusEnum.CANCELLED}
+"""``pending``, ``queued``, ``running`` and ``incomplete`` (an attempt failed, Airbyte retries it) mean: wait."""
+
+
+class AirbyteSyncError(RuntimeError):
+    """One or more connections did not sync; ``result`` still holds the jobs that did."""
+
+    def __init__(self, failures: Sequence[str], result: SyncResult) -> None:
+        super().__init__("Airbyte sync failed:\n" + "\n".join(f"  - {f}" for f in failures))
+        self.failures = list(failures)
+        self.result = result
+
+
+class AirbyteJobError(RuntimeError):
+    """A job ended failed or cancelled, or was cancelled by us (timeout, flow run cancelled)."""
+
+
+def failure_reason(payload: dict[str, object]) -> str | None:
+    """Airbyte's own message for a failed job, where the server sends one.
+
+    The public ``JobResponse`` has no failure field; servers that add Airbyte's attempt ``failureSummary``
+    (the config API's shape: ``failures[].externalMessage``) have it read here.
+    """
+    summary = payload.get("failureSummary")
+    failures = summary.get("failures", []) if isinstance(summary, dict) else []
+    messages = [f["externalMessage"] for f in failures if isinstance(f, dict) and f.get("externalMessage")]
+    return "; ".join(messages) or None
+
+
+class AirbyteSync:
+    """Syncs each named connection once, concurrently under ``max_concurrent``, and reports each job's figures."""
+
+    def __init__(
+        self,
+        settings: AirbyteSettings,
+        connection_names: Sequence[str],
+        *,
+        client_secret: str,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.settings = settings
+        self.connection_names = tuple(connection_names)
+        self.should_stop = should_stop
+        base_url = settings.base_url.rstrip("/")
+        credentials = models.SchemeClientCredentials(
+            client_id=settings.client_id, client_secret=client_secret, token_url=f"{base_url}/applications/token"
+        )
+        self.api = AirbyteAPI(
+            server_url=base_url,
+            security=models.Security(client_credentials=credentials),
+            timeout_ms=int(settings.request_timeout_seconds * 1000),
+        )
+
+    def sync(self) -> SyncResult:
+        """Sync every connection; raise ``AirbyteSyncError`` naming each failure after all have finished."""
+        deadline = time.monotonic() + self.settings.timeout_seconds
+        ids = self._connection_ids()
+        result = SyncResult(batch_id=None)
+        failures = [f"{name}: no Airbyte connection of that name" for name in self.connection_names if name not in ids]
+        found = [name for name in self.connection_names if name in ids]
+        with ThreadPoolExecutor(max_workers=self.settings.max_concurrent) as pool:
+            futures = {name: pool.submit(self._sync_connection, name, ids[name], deadline) for name in found}
+        for name, future in futures.items():
+            error = future.exception()
+            if error is None:
+                result.jobs.append(future.result())
+            else:
+                failures.append(f"{name}: {error}")
+        if failures:
+            raise AirbyteSyncError(failures, result)
+        return result
+
+    def _connection_ids(self) -> dict[str, str]:
+        ids: dict[str, str] = {}
+        page, offset = 100, 0
+        workspaces = [self.settings.workspace_id] if self.settings.workspace_id else None
+        while True:
+            request = api.ListConnectionsRequest(workspace_ids=workspaces, limit=page, offset=offset)
+            response = self._call(partial(self.api.connections.list_connections, request=request))
+            data = response.connections_response.data if response.connections_response else []
+            ids.update((c.name, c.connection_id) for c in data)
+            if len(data) < page:
+                return ids
+            offset += page
+
+    def _sync_connection(self, name: str, connection_id: str, deadline: float) -> JobFigures:
+        job = self._start(connection_id)
+        try:
+            job = self._wait(job, deadline)
+        except BaseException:
+            # Timeout, flow run cancelled, interrupted: the Airbyte job must not outlive the Prefect run.
+            # A cancel that fails too must not hide why we cancelled.
+            with suppress(errors.AirbyteAPIError, httpx.TransportError):
+                self._call(lambda: self.api.jobs.cancel_job(request=api.CancelJobRequest(job_id=job.job_id)))
+            raise
+        if job.status is not models.JobStatusEnum.SUCCEEDED:
+            raise AirbyteJobError(f"job {job.job_id} {job.status.value}: {job.failure or 'Airbyte gave no reason'}")
+        return JobFigures(name, job.job_id, job.status.value, job.rows_synced, job.bytes_synced, job.duration)
+
+    def _start(self, connection_id: str) -> _Job:
+        request = models.JobCreateRequest(connection_id=connection_id, job_type=models.JobTypeEnum.SYNC)
+        try:
+            created = self._call(partial(self.api.jobs.create_job, request=request))
+        except errors.SDKError as exc:
+            if exc.status_code != httpx.codes.CONFLICT:
+                raise
+            return self._running_job(connection_id)
+        return _Job.read(created)
+
+    def _running_job(self, connection_id: str) -> _Job:
+        """A sync is already running (HTTP 409): attach to it rather than fail."""
+        request = api.ListJobsRequest(
+            connection_id=connection_id, job_type=models.JobTypeEnum.SYNC, order_by="createdAt|DESC", limit=10
+        )
+        listed = self._call(partial(self.api.jobs.list_jobs, request=request))
+        jobs = listed.jobs_response.data if listed.jobs_response else []
+        for job in jobs:
+            if job.status not in TERMINAL:
+                return _Job.of(job)
+        raise AirbyteJobError(f"connection {connection_id}: Airbyte says a sync is running but lists none")
+
+    def _wait(self, job: _Job, deadline: float) -> _Job:
+        interval = self.settings.poll_seconds
+        while job.status not in TERMINAL:
+            if self.should_stop():
+                raise AirbyteJobError(f"job {job.job_id} cancelled: the Prefect flow run was cancelled")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AirbyteJobError(f"job {job.job_id} cancelled: still {job.status.value} at the timeout")
+            time.sleep(min(interval, remaining))
+            interval = min(interval * 2, self.settings.poll_max_seconds)
+            request = api.GetJobRequest(job_id=job.job_id)
+            job = _Job.read(self._call(partial(self.api.jobs.get_job, request=request)))
+        return job
+
+    def _call(self, call: Callable[[], T]) -> T:
+        """One API call; transient failures retried with backoff, a 401 once (the token was just dropped)."""
+        delay = self.settings.poll_seconds
+        attempt, renewed = 1, False
+        while True:
+            try:
+                return call()
+            except errors.SDKError as exc:
+                unauthorized = exc.status_code == httpx.codes.UNAUTHORIZED and not renewed
+                transient = exc.status_code >= 500 or exc.status_code == httpx.codes.TOO_MANY_REQUESTS
+                if not unauthorized and not (transient and attempt < self.settings.request_attempts):
+                    raise
+                renewed = renewed or unauthorized
+            except httpx.TransportError:
+                if attempt >= self.settings.request_attempts:
+                    raise
+            attempt += 1
+            time.sleep(delay)
+            delay = min(delay * 2, self.settings.poll_max_seconds)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A job as last read, with the failure reason its raw payload may carry."""
+
+    job_id: int
+    status: models.JobStatusEnum
+    rows_synced: int | None = None
+    bytes_synced: int | None = None
+    duration: str | None = None
+    failure: str | None = None
+
+    @classmethod
+    def of(cls, job: models.JobResponse, payload: dict[str, object] | None = None) -> _Job:
+        reason = failure_reason(payload or {})
+        return cls(job.job_id, job.status, job.rows_synced, job.bytes_synced, job.duration, reason)
+
+    @classmethod
+    def read(cls, reply: api.CreateJobResponse | api.GetJobResponse) -> _Job:
+        if reply.job_response is None:
+            raise AirbyteJobError(f"Airbyte answered {reply.status_code} without a job")
+        return cls.of(reply.job_response, reply.raw_response.json())
