@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.events import emit_event
 
 from elt.adapters import adapters_for
-from elt.parsing import ParseResult, load_contracts
+from elt.parsing import ParseResult, drift_markdown, drift_payload, load_contracts
 from elt.settings import Settings
 
 
@@ -13,4 +15,23 @@ from elt.settings import Settings
 def parse_documents(settings: Settings) -> list[ParseResult]:
     """Parse the documents not parsed yet; each contract commits its output with its watermark."""
     parser = adapters_for(settings).parser
-    return [parser.parse(contract) for contract in load_contracts(settings.contracts_dir)]
+    results = [parser.parse(contract) for contract in load_contracts(settings.contracts_dir)]
+    for result in results:
+        report_drift(result)
+    return results
+
+
+def report_drift(result: ParseResult) -> None:
+    """A markdown artifact and an ``elt.schema.drift`` event, only when the documents drifted from the contract."""
+    if not result.drift:
+        return
+    create_markdown_artifact(
+        key=f"schema-drift-{result.stream.replace('_', '-')}",
+        markdown=drift_markdown(result),
+        description=f"Schema drift in {result.stream}",
+    )
+    emit_event(
+        "elt.schema.drift",
+        resource={"prefect.resource.id": f"elt.stream.{result.stream}"},
+        payload=drift_payload(result),
+    )

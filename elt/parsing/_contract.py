@@ -56,6 +56,17 @@ class ArrayMapping(BaseModel):
         return self
 
 
+class ObjectMapping(BaseModel):
+    """An object whose keys are data (e.g. attribute name -> value): a child table of key and value rows."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    table: str = Field(pattern=_IDENTIFIER)
+    path: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    key_column: str = Field(pattern=_IDENTIFIER)
+    value: ScalarValue
+
+
 class ParsingContract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -65,6 +76,7 @@ class ParsingContract(BaseModel):
     undeclared_keys: Literal["quarantine", "report"] = "report"
     columns: tuple[Column, ...]
     arrays: tuple[ArrayMapping, ...] = ()
+    maps: tuple[ObjectMapping, ...] = ()
     parent_key: tuple[str, ...]
 
     @model_validator(mode="after")

@@ -6,13 +6,16 @@ values per declared key, so every rule is a vectorised expression: no record tra
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
-from elt.parsing._contract import ArrayMapping, Column, ParsingContract
+from elt.parsing._contract import ArrayMapping, Column, ObjectMapping, ParsingContract
 from elt.warehouse import META_SCHEMA, PARSED_SCHEMA, RAW_SCHEMA
 from elt.warehouse._duckdb import DuckDBWarehouse, quote
 
@@ -65,11 +68,17 @@ class ParseResult:
     parsed: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     undeclared_keys: dict[str, int] = field(default_factory=dict)
+    # wrong_type details (changed scalar types, arrays or objects of a new shape) with their document counts
+    type_changes: dict[str, int] = field(default_factory=dict)
     child_rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def quarantined(self) -> int:
         return sum(self.quarantined_by_reason.values())
+
+    @property
+    def drift(self) -> bool:
+        return bool(self.undeclared_keys or self.type_changes)
 
 
 class ContractCompiler:
@@ -90,10 +99,13 @@ class ContractCompiler:
                 for column in array.columns:
                     _nest(element, column.keys, column.type.upper())
                 shape[array.path] = [element]
+        for mapping in self.contract.maps:
+            shape[mapping.path] = f"MAP(VARCHAR, {mapping.value.type.upper()})"
         return json.dumps(shape)
 
     def top_keys(self) -> list[str]:
         keys = [c.keys[0] for c in self.contract.columns] + [a.path for a in self.contract.arrays]
+        keys += [m.path for m in self.contract.maps]
         return list(dict.fromkeys(keys))
 
     def raw_shape(self) -> str:
@@ -135,6 +147,14 @@ class ContractCompiler:
                 _literal(f"$.{'.'.join(node)} must be an object"),
             )
             for node in self.object_nodes()
+        ]
+        rules += [
+            _Rule(
+                f"{_present((m.path,))} and json_type(r.{quote(m.path)}) <> 'OBJECT'",
+                "wrong_type",
+                _literal(f"$.{m.path} must be an object"),
+            )
+            for m in self.contract.maps
         ]
         for array in self.contract.arrays:
             present = _present((array.path,))
@@ -210,7 +230,18 @@ class ContractCompiler:
                 )
                 for column in array.columns
             ]
-        return rules
+        return rules + [self._map_type_rule(m) for m in self.contract.maps]
+
+    @staticmethod
+    def _map_type_rule(mapping: ObjectMapping) -> _Rule:
+        """More null values after conversion than null values in the document: some value has another type."""
+        typed, raw = _typed((mapping.path,)), f"json_extract(r.{quote(mapping.path)}, '$.*')"
+        return _Rule(
+            f"{_present((mapping.path,))} and len(list_filter(map_values({typed}), lambda v: v is null))"
+            f" > len(list_filter({raw}, lambda v: coalesce(json_type(v), 'NULL') = 'NULL'))",
+            "wrong_type",
+            _literal(f"values of $.{mapping.path} must be {mapping.value.type}"),
+        )
 
     def _value_rules_all(self) -> list[_Rule]:
         rules = [
@@ -329,6 +360,23 @@ class ContractCompiler:
                 f"create table if not exists {PARSED_SCHEMA}.{quote(array.table)} ({key_ddl},"
                 f" {quote(array.position_column)} integer, {body}, _airbyte_raw_id varchar)"
             )
+        statements += [
+            f"create table if not exists {PARSED_SCHEMA}.{quote(m.table)} ({key_ddl}, {quote(m.key_column)} varchar,"
+            f" {quote(m.value.name)} {m.value.type}, _airbyte_raw_id varchar)"
+            for m in c.maps
+        ]
+        return statements
+
+    def delete_statements(self, watermark_param: str) -> list[str]:
+        """Remove the output of the documents extracted after the watermark: children first, by raw id."""
+        c = self.contract
+        after = f"_airbyte_extracted_at > {watermark_param}"
+        raw_ids = f"select _airbyte_raw_id from {RAW_SCHEMA}.{quote(c.stream)} where {after}"
+        statements = [
+            f"delete from {PARSED_SCHEMA}.{quote(child.table)} where _airbyte_raw_id in ({raw_ids})"
+            for child in (*c.arrays, *c.maps)
+        ]
+        statements += [f"delete from {PARSED_SCHEMA}.{quote(t)} where {after}" for t in (c.table, c.quarantine_table)]
         return statements
 
     def insert_statements(self, judged: str) -> dict[str, str]:
@@ -359,6 +407,13 @@ class ContractCompiler:
                 f"   unnest({elements}) as element, generate_subscripts({elements}, 1) as position, _airbyte_raw_id"
                 f"   {valid} and len({elements}) > 0)"
             )
+        for mapping in c.maps:
+            entries = _typed((mapping.path,))
+            statements[mapping.table] = (
+                f"insert into {PARSED_SCHEMA}.{quote(mapping.table)} select keys.*, key, value, _airbyte_raw_id from ("
+                f"   select {key_struct} as keys, unnest(map_keys({entries})) as key,"
+                f"   unnest(map_values({entries})) as value, _airbyte_raw_id {valid} and cardinality({entries}) > 0)"
+            )
         return statements
 
 
@@ -369,8 +424,27 @@ class DuckDBParser:
         self.warehouse = warehouse
 
     def parse(self, contract: ParsingContract) -> ParseResult:
+        """Parse the documents extracted after the stream's watermark."""
+        with self._prepared(contract) as (con, compiler):
+            row = con.execute(
+                f"select extracted_at from {META_SCHEMA}.parse_state where stream = ?", [contract.stream]
+            ).fetchone()
+            return self._parse_after(con, compiler, row[0] if row else None)
+
+    def reparse(self, contract: ParsingContract, since: dt.datetime | None = None) -> ParseResult:
+        """Replace the stream's output for documents extracted at or after ``since`` (all when None).
+
+        Deleting and parsing again in one transaction makes a rerun (or a crash) leave the same tables.
+        """
+        watermark = since - dt.timedelta(microseconds=1) if since else None
+        with self._prepared(contract) as (con, compiler):
+            for statement in compiler.delete_statements("$watermark"):
+                con.execute(statement, {"watermark": watermark or "-infinity"})
+            return self._parse_after(con, compiler, watermark)
+
+    @contextmanager
+    def _prepared(self, contract: ParsingContract) -> Iterator[tuple[duckdb.DuckDBPyConnection, ContractCompiler]]:
         compiler = ContractCompiler(contract)
-        result = ParseResult(stream=contract.stream)
         self.warehouse.ensure_schemas()
         with self.warehouse.transaction() as con:
             con.execute(
@@ -379,17 +453,19 @@ class DuckDBParser:
             )
             for statement in compiler.table_ddl():
                 con.execute(statement)
-            row = con.execute(
-                f"select extracted_at from {META_SCHEMA}.parse_state where stream = ?", [contract.stream]
-            ).fetchone()
-            watermark = row[0] if row else None
-            con.execute(
-                "create temp table judged as " + compiler.judged_select("$watermark"),
-                {"watermark": watermark or "-infinity"},
-            )
-            self._collect(con, result)
-            if result.documents == 0:
-                return result
+            yield con, compiler
+
+    def _parse_after(
+        self, con: duckdb.DuckDBPyConnection, compiler: ContractCompiler, watermark: dt.datetime | None
+    ) -> ParseResult:
+        contract = compiler.contract
+        result = ParseResult(stream=contract.stream)
+        con.execute(
+            "create temp table judged as " + compiler.judged_select("$watermark"),
+            {"watermark": watermark or "-infinity"},
+        )
+        self._collect(con, result)
+        if result.documents > 0:
             for table, statement in compiler.insert_statements("judged").items():
                 before = con.execute(f"select count(*) from {PARSED_SCHEMA}.{quote(table)}").fetchone()
                 con.execute(statement)
@@ -400,6 +476,7 @@ class DuckDBParser:
                 f"insert or replace into {META_SCHEMA}.parse_state select ?, max(_airbyte_extracted_at) from judged",
                 [contract.stream],
             )
+        con.execute("drop table judged")
         return result
 
     @staticmethod
@@ -415,5 +492,10 @@ class DuckDBParser:
         result.undeclared_keys = dict(
             con.execute(
                 "select key, count(*) from (select unnest(undeclared) as key from judged) group by key"
+            ).fetchall()
+        )
+        result.type_changes = dict(
+            con.execute(
+                "select verdict.detail, count(*) from judged where verdict.reason = 'wrong_type' group by 1"
             ).fetchall()
         )

@@ -3,11 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from elt.catalog import load_catalog
-from elt.parsing import DuckDBParser, ParsingContract, load_contract
-from elt.settings import Settings
-from elt.sync._embedded import raw_table_ddl
-from elt.warehouse import DuckDBWarehouse
+from elt.parsing import DuckDBParser, load_contract
 
 VALID = {
     "review_id": 1,
@@ -47,31 +43,8 @@ CASES = {
 }
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> DuckDBWarehouse:
-    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
-    warehouse.ensure_schemas()
-    with warehouse.connect() as con:
-        con.execute(raw_table_ddl(load_catalog(Settings().catalog_path).stream("reviews")))
-    return warehouse
-
-
-@pytest.fixture
-def contract() -> ParsingContract:
-    return load_contract(Settings().contracts_dir / "reviews.yml")
-
-
-def _land(warehouse: DuckDBWarehouse, documents: list[str], extracted_at: str = "2026-01-01 00:00:00+00") -> None:
-    with warehouse.connect() as con:
-        for line, document in enumerate(documents, start=1):
-            con.execute(
-                "insert into raw.reviews values (?, uuid()::varchar, ?, '{}', 0, 'reviews/r.jsonl', ?)",
-                [document, extracted_at, line],
-            )
-
-
-def test_every_document_is_parsed_or_quarantined_with_the_first_rule_it_breaks(warehouse, contract) -> None:
-    _land(warehouse, [doc for doc, _ in CASES.values()])
+def test_every_document_is_parsed_or_quarantined_with_the_first_rule_it_breaks(warehouse, contract, land) -> None:
+    land([doc for doc, _ in CASES.values()])
 
     result = DuckDBParser(warehouse).parse(contract)
 
@@ -86,8 +59,8 @@ def test_every_document_is_parsed_or_quarantined_with_the_first_rule_it_breaks(w
     assert "$.rating.overall = 9 is outside [1, 5]" in details
 
 
-def test_arrays_become_child_tables_keyed_by_parent_and_position(warehouse, contract) -> None:
-    _land(warehouse, [json.dumps(VALID), _with(review_id=2, tags=[], helpful_votes=...)])
+def test_arrays_become_child_tables_keyed_by_parent_and_position(warehouse, contract, land) -> None:
+    land([json.dumps(VALID), _with(review_id=2, tags=[], helpful_votes=...)])
 
     DuckDBParser(warehouse).parse(contract)
 
@@ -106,12 +79,12 @@ def test_arrays_become_child_tables_keyed_by_parent_and_position(warehouse, cont
         ).fetchall() == [(1, 0, 9, "up", "2026-01-02")]
 
 
-def test_only_documents_not_yet_parsed_are_processed(warehouse, contract) -> None:
+def test_only_documents_not_yet_parsed_are_processed(warehouse, contract, land) -> None:
     parser = DuckDBParser(warehouse)
-    _land(warehouse, [json.dumps(VALID)])
+    land([json.dumps(VALID)])
     first = parser.parse(contract)
     again = parser.parse(contract)
-    _land(warehouse, [_with(review_id=2)], extracted_at="2026-01-02 00:00:00+00")
+    land([_with(review_id=2)], extracted_at="2026-01-02 00:00:00+00")
     later = parser.parse(contract)
 
     assert (first.documents, again.documents, later.documents) == (1, 0, 1)
@@ -119,9 +92,9 @@ def test_only_documents_not_yet_parsed_are_processed(warehouse, contract) -> Non
         assert con.execute("select count(*) from parsed.reviews").fetchone() == (2,)
 
 
-def test_report_policy_keeps_documents_with_undeclared_keys_and_reports_them(warehouse, contract) -> None:
+def test_report_policy_keeps_documents_with_undeclared_keys_and_reports_them(warehouse, contract, land) -> None:
     reporting = contract.model_copy(update={"undeclared_keys": "report"})
-    _land(warehouse, [_with(sentiment=0.5)])
+    land([_with(sentiment=0.5)])
 
     result = DuckDBParser(warehouse).parse(reporting)
 
