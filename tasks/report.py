@@ -42,6 +42,7 @@ def summarize_run(
         expectations_evaluated=verdict.evaluated if verdict else 0,
         failed_expectations=[str(f) for f in verdict.failed] if verdict else [],
         undeclared_keys={p.stream: p.undeclared_keys for p in parsed if p.undeclared_keys},
+        airbyte_jobs=sync.jobs,
         data_docs=verdict.data_docs if verdict else None,
         warehouse=settings.warehouse_path,
     )
@@ -55,7 +56,13 @@ def report_run(settings: Settings, summary: RunSummary) -> None:
     adapters_for(settings).warehouse.save_run(summary.run_id, summary.status.value, summary.to_json(), markdown)
     resource = {"prefect.resource.id": f"elt.warehouse.{settings.profile.value}"}
     if summary.status is RunStatus.PUBLISHED:
-        emit_event("elt.published", resource=resource, payload={"build": summary.build_schema})
+        # The totals are what the Slack automation on this event announces.
+        totals = {
+            "landed": sum(s.landed for s in summary.streams),
+            "published": sum(s.valid for s in summary.streams),
+            "quarantined": sum(s.quarantined for s in summary.streams),
+        }
+        emit_event("elt.published", resource=resource, payload={"build": summary.build_schema, **totals})
     elif summary.status is RunStatus.GATE_CLOSED:
         emit_event(
             "elt.gate.closed",

@@ -36,7 +36,7 @@ locals {
       expect  = ["elt.gate.closed"]
       match   = {}
       subject = "Publish gate closed: ANALYTICS unchanged"
-      body    = "{{ event.payload.reason }}"
+      body    = "Build {{ event.payload.build }} failed:\n{{ event.payload.failed | join('\n') }}\nData Docs: {{ event.payload.data_docs }}"
     }
   }
 }

@@ -1,0 +1,106 @@
+"""The Slack automations: what is worth a message, and what the message says.
+
+The names are Terraform's too (terraform/modules/prefect): manage a workspace with one of the two, not both.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from prefect.client.orchestration import SyncPrefectClient
+from prefect.events.actions import SendNotification
+from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+
+# Flows of this project; other flows in a shared workspace are someone else's to announce.
+FLOWS = {"prefect.resource.role": "flow", "prefect.resource.name": ["elt"]}
+FLOW_RUN_TERMINAL_FAILURES = {"prefect.flow-run.Failed", "prefect.flow-run.Crashed", "prefect.flow-run.TimedOut"}
+FLOW_RUN_MOVED_ON = {
+    "prefect.flow-run.Pending",
+    "prefect.flow-run.Running",
+    "prefect.flow-run.Completed",
+    "prefect.flow-run.Failed",
+    "prefect.flow-run.Crashed",
+    "prefect.flow-run.Cancelled",
+}
+
+FAILED_BODY = "{{ flow_run.state.message }}\n{{ flow_run|ui_url }}"
+GATE_CLOSED_BODY = (
+    "Build {{ event.payload.build }}: {{ event.payload.failed|length }} failed expectations,"
+    " ANALYTICS unchanged.\n"
+    "{% for failure in event.payload.failed %}- {{ failure }}\n{% endfor %}"
+    "Data Docs: {{ event.payload.data_docs }}"
+)
+PUBLISHED_BODY = (
+    "Build {{ event.payload.build }} published: {{ event.payload.landed }} records landed,"
+    " {{ event.payload.published }} published, {{ event.payload.quarantined }} quarantined."
+)
+
+
+def _late_body(late_after: timedelta) -> str:
+    minutes = int(late_after.total_seconds() // 60)
+    return f"Not started {minutes} minutes after it became Late.\n" + "{{ flow_run|ui_url }}"
+
+
+def slack_automations(block_id: UUID, late_after: timedelta) -> list[AutomationCore]:
+    """One automation per message; each posts through the SlackWebhook block ``block_id``."""
+
+    def notify(name: str, trigger: EventTrigger, subject: str, body: str) -> AutomationCore:
+        action = SendNotification(block_document_id=block_id, subject=subject, body=body)
+        return AutomationCore(name=f"slack-{name}", description=subject, trigger=trigger, actions=[action])
+
+    return [
+        notify(
+            "flow-run-failed",
+            EventTrigger(
+                expect=FLOW_RUN_TERMINAL_FAILURES,
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                match_related=FLOWS,
+                posture=Posture.Reactive,
+                threshold=1,
+            ),
+            "Flow run {{ flow_run.name }} of {{ flow.name }}: {{ flow_run.state.name }}",
+            FAILED_BODY,
+        ),
+        notify(
+            "gate-closed",
+            EventTrigger(expect={"elt.gate.closed"}, posture=Posture.Reactive, threshold=1),
+            "Publish gate closed: ANALYTICS unchanged",
+            GATE_CLOSED_BODY,
+        ),
+        notify(
+            "run-completed",
+            EventTrigger(expect={"elt.published"}, posture=Posture.Reactive, threshold=1),
+            "elt run published",
+            PUBLISHED_BODY,
+        ),
+        notify(
+            "flow-run-late",
+            # Late is set by the server; silence for `late_after` after it, per run, is what is worth a message.
+            EventTrigger(
+                after={"prefect.flow-run.Late"},
+                expect=FLOW_RUN_MOVED_ON,
+                for_each={"prefect.resource.id"},
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                match_related=FLOWS,
+                posture=Posture.Proactive,
+                threshold=1,
+                within=late_after,
+            ),
+            "Flow run {{ flow_run.name }} of {{ flow.name }} is late",
+            _late_body(late_after),
+        ),
+    ]
+
+
+def apply_automations(client: SyncPrefectClient, automations: list[AutomationCore]) -> list[str]:
+    """Create each automation by name, or replace the one of that name (and drop duplicates)."""
+    for automation in automations:
+        existing = client.read_automations_by_name(automation.name)
+        if existing:
+            client.update_automation(existing[0].id, automation)
+            for duplicate in existing[1:]:
+                client.delete_automation(duplicate.id)
+        else:
+            client.create_automation(automation)
+    return [f"automation {a.name}" for a in automations]

@@ -1,0 +1,112 @@
+"""prefect.yaml against a real server: the local deployments run `elt` through a process worker and on
+`elt.batch.landed`; the Kubernetes ones register without an image build and fit the base job template.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter
+from prefect.deployments import run_deployment
+from prefect.events import emit_event
+from prefect_kubernetes.worker import KubernetesWorkerJobConfiguration
+
+from elt.generate import GenerateOptions, generate
+from elt.settings import PROJECT_ROOT
+from elt.workspace import BASE_JOB_TEMPLATE, kubernetes_pool_name
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
+
+IMAGE = "registry.example.org/retail-elt:test"
+
+
+def _prefect(api_url: str, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "prefect", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PREFECT_API_URL": api_url, "PREFECT_CLI_PROMPT": "false", **env},
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def local_deployments(applied_workspace: list[str], prefect_api_url: str) -> None:
+    _prefect(prefect_api_url, "deploy", "--name", "*-local")
+
+
+def _deployment_id(name: str):
+    with get_client(sync_client=True) as client:
+        return client.read_deployment_by_name(f"elt/{name}").id
+
+
+def test_batch_landed_event_starts_one_run(local_deployments: None, prefect_server: str):
+    deployment_id = _deployment_id("on-landing-local")
+    for stream in ("sales", "reviews"):  # a burst: one event per batch, two batches close together
+        emit_event("elt.batch.landed", resource={"prefect.resource.id": f"elt.batch.{stream}"}, payload={})
+    runs_of = FlowRunFilter(deployment_id={"any_": [deployment_id]})
+    deadline = time.monotonic() + 60
+    with get_client(sync_client=True) as client:
+        while not (runs := client.read_flow_runs(flow_run_filter=runs_of)) and time.monotonic() < deadline:
+            time.sleep(1)
+        time.sleep(3)
+        runs = client.read_flow_runs(flow_run_filter=runs_of)
+        assert len(runs) == 1, runs
+        client.delete_flow_run(runs[0].id)  # the worker test below runs the daily deployment alone
+
+
+def test_process_worker_runs_elt_end_to_end(
+    local_deployments: None, prefect_server: str, slack, tmp_path: Path, prefect_api_url: str
+):
+    generate(tmp_path / "landing", GenerateOptions(sales_rows=3000, days=2, customers=300, products=60))
+    run = run_deployment("elt/daily-local", timeout=0)
+    worker = _prefect(
+        prefect_api_url,
+        "worker",
+        "start",
+        "--pool",
+        "elt-local",
+        "--run-once",
+        timeout=300,
+        ELT_DATA_DIR=str(tmp_path),
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+    )
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run.id).state
+    assert state is not None and state.is_completed(), worker.stdout[-4000:] + worker.stderr[-4000:]
+    assert (tmp_path / "warehouse.duckdb").exists()
+    text = slack.wait_for(lambda t: t.startswith("elt run published"))
+    assert " records landed, " in text and " quarantined." in text
+
+
+def test_kubernetes_deployments_register_and_fit_the_template(applied_workspace: list[str], prefect_server: str):
+    _prefect(prefect_server, "deploy", "--name", "*-kubernetes", ELT_ENV="test", ELT_IMAGE=IMAGE)
+    template = json.loads(BASE_JOB_TEMPLATE.read_text())
+    with get_client(sync_client=True) as client:
+        for name in ("daily-kubernetes", "on-landing-kubernetes"):
+            deployment = client.read_deployment_by_name(f"elt/{name}")
+            assert deployment.work_pool_name == kubernetes_pool_name("test")
+            assert (
+                deployment.pull_steps[0]["prefect.deployments.steps.set_working_directory"]["directory"] == "/opt/elt"
+            )
+            variables = deployment.job_variables
+            assert set(variables) <= set(template["variables"]["properties"])
+            assert variables["image"] == IMAGE and variables["namespace"] == "elt-test"
+            job = asyncio.run(KubernetesWorkerJobConfiguration.from_template_and_values(template, variables))
+            manifest = job.job_manifest
+            container = manifest["spec"]["template"]["spec"]["containers"][0]
+            assert container["resources"]["requests"]["memory"] == variables["memory_request"]
+            kubernetes_validate.validate(manifest, "1.32", strict=True)
