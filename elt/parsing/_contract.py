@@ -89,6 +89,21 @@ class ParsingContract(BaseModel):
             raise ValueError("parent_key columns must be required")
         return self
 
+    def top_keys(self) -> list[str]:
+        """The document's top-level keys the contract declares, in contract order."""
+        keys = [c.keys[0] for c in self.columns] + [a.path for a in self.arrays] + [m.path for m in self.maps]
+        return list(dict.fromkeys(keys))
+
+    def object_nodes(self) -> dict[tuple[str, ...], list[str]]:
+        """Every object inside the document the contract reaches into, with the keys it declares there."""
+        nodes: dict[tuple[str, ...], list[str]] = {}
+        for column in self.columns:
+            for depth in range(1, len(column.keys)):
+                children = nodes.setdefault(column.keys[:depth], [])
+                if column.keys[depth] not in children:
+                    children.append(column.keys[depth])
+        return nodes
+
     @property
     def quarantine_table(self) -> str:
         return f"{self.table}_quarantine"

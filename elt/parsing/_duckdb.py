@@ -103,23 +103,8 @@ class ContractCompiler:
             shape[mapping.path] = f"MAP(VARCHAR, {mapping.value.type.upper()})"
         return json.dumps(shape)
 
-    def top_keys(self) -> list[str]:
-        keys = [c.keys[0] for c in self.contract.columns] + [a.path for a in self.contract.arrays]
-        keys += [m.path for m in self.contract.maps]
-        return list(dict.fromkeys(keys))
-
     def raw_shape(self) -> str:
-        return json.dumps(dict.fromkeys(self.top_keys(), "JSON"))
-
-    def object_nodes(self) -> dict[tuple[str, ...], list[str]]:
-        """Every object inside the document the contract reaches into, with the keys it declares."""
-        nodes: dict[tuple[str, ...], list[str]] = {}
-        for column in self.contract.columns:
-            for depth in range(1, len(column.keys)):
-                children = nodes.setdefault(column.keys[:depth], [])
-                if column.keys[depth] not in children:
-                    children.append(column.keys[depth])
-        return nodes
+        return json.dumps(dict.fromkeys(self.contract.top_keys(), "JSON"))
 
     def rules(self) -> list[_Rule]:
         """Every rule in the order it is applied: shape first, then presence, types, values, undeclared keys."""
@@ -146,7 +131,7 @@ class ContractCompiler:
                 "wrong_type",
                 _literal(f"$.{'.'.join(node)} must be an object"),
             )
-            for node in self.object_nodes()
+            for node in self.contract.object_nodes()
         ]
         rules += [
             _Rule(
@@ -288,9 +273,9 @@ class ContractCompiler:
 
     def undeclared_expression(self) -> str:
         """The document's keys that the contract does not declare, at the top and in the objects it reaches."""
-        top = ", ".join(_literal(k) for k in self.top_keys())
+        top = ", ".join(_literal(k) for k in self.contract.top_keys())
         parts = [f"list_filter(json_keys(document), lambda k: k not in ({top}))"]
-        for node, children in self.object_nodes().items():
+        for node, children in self.contract.object_nodes().items():
             allowed = ", ".join(_literal(k) for k in children)
             prefix = ".".join(node) + "."
             parts.append(

@@ -61,7 +61,7 @@ class SnowflakeRules:
                 "wrong_type",
                 f"'$.{'.'.join(node)} must be an object'",
             )
-            for node in self._object_nodes()
+            for node in self.contract.object_nodes()
         ]
         rules += [
             (
@@ -200,21 +200,12 @@ class SnowflakeRules:
             )
         return rules
 
-    def _object_nodes(self) -> dict[tuple[str, ...], list[str]]:
-        nodes: dict[tuple[str, ...], list[str]] = {}
-        for column in self.contract.columns:
-            for depth in range(1, len(column.keys)):
-                children = nodes.setdefault(column.keys[:depth], [])
-                if column.keys[depth] not in children:
-                    children.append(column.keys[depth])
-        return nodes
-
     def undeclared(self) -> str:
         """The undeclared keys of the document and of the objects it reaches into, as one array."""
         c = self.contract
-        top = [field.keys[0] for field in c.columns] + [a.path for a in c.arrays] + [m.path for m in c.maps]
+        top = c.top_keys()
         parts = [f"array_except(object_keys({_DOC}), {_keys(dict.fromkeys(top))})"]
-        for node, children in self._object_nodes().items():
+        for node, children in self.contract.object_nodes().items():
             parts.append(
                 f"case when typeof({_get(node)}) = 'OBJECT' then transform(array_except(object_keys({_get(node)}),"
                 f" {_keys(children)}), k -> {_literal('.'.join(node) + '.')} || k) else array_construct() end"
