@@ -1,6 +1,6 @@
 """The Slack automations: what is worth a message, and what the message says.
 
-The names are Terraform's too (terraform/modules/prefect): manage a workspace with one of the two, not both.
+Written here only: Terraform makes the Slack block they post through, and `elt prefect apply` applies these.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ PUBLISHED_BODY = (
 
 
 def _late_body(late_after: timedelta) -> str:
-    minutes = int(late_after.total_seconds() // 60)
-    return f"Not started {minutes} minutes after it became Late.\n" + "{{ flow_run|ui_url }}"
+    seconds = int(late_after.total_seconds())
+    wait = f"{seconds // 60} minutes" if seconds % 60 == 0 else f"{seconds} seconds"
+    return f"Not started {wait} after it became Late.\n" + "{{ flow_run|ui_url }}"
 
 
 def slack_automations(block_id: UUID, late_after: timedelta) -> list[AutomationCore]:

@@ -1,6 +1,8 @@
-# The Kubernetes work pool, the blocks flows load, the Slack automations and
+# The Kubernetes work pool, the blocks flows load (the Slack block included) and
 # the deployment trigger that turns a landed file into an elt run. The elt
 # deployment itself is shipped by `prefect deploy` (prefect.yaml) and looked up here.
+# The Slack automations are written once, in Python (elt/workspace/_automations.py),
+# and applied by `elt prefect apply` after this module: one owner, no drift.
 
 locals {
   # One base job template for the CLI, the Helm chart and Terraform.
@@ -23,22 +25,6 @@ locals {
       data = { value = var.snowflake_transformer_private_key }
     }
   }
-
-  # What is worth a Slack message. gate-closed must match the event the publish gate emits.
-  notifications = {
-    flow-run-failed = {
-      expect  = ["prefect.flow-run.Failed", "prefect.flow-run.Crashed", "prefect.flow-run.TimedOut"]
-      match   = { "prefect.resource.id" = "prefect.flow-run.*" }
-      subject = "Flow run {{ flow_run.name }} of {{ flow.name }}: {{ flow_run.state.name }}"
-      body    = "{{ flow_run.state.message }}\n{{ flow_run|ui_url }}"
-    }
-    gate-closed = {
-      expect  = ["elt.gate.closed"]
-      match   = {}
-      subject = "Publish gate closed: ANALYTICS unchanged"
-      body    = "Build {{ event.payload.build }} failed:\n{{ event.payload.failed | join('\n') }}\nData Docs: {{ event.payload.data_docs }}"
-    }
-  }
 }
 
 resource "prefect_work_pool" "kubernetes" {
@@ -55,31 +41,6 @@ resource "prefect_block" "this" {
   name      = each.value.name
   type_slug = each.value.type
   data      = jsonencode(each.value.data)
-}
-
-resource "prefect_automation" "notify" {
-  for_each = local.notifications
-
-  name        = "slack-${each.key}"
-  description = "Posts to Slack when ${each.key}."
-  enabled     = true
-
-  trigger = {
-    event = {
-      posture   = "Reactive"
-      expect    = each.value.expect
-      match     = jsonencode(each.value.match)
-      threshold = 1
-      within    = 0
-    }
-  }
-
-  actions = [{
-    type              = "send-notification"
-    block_document_id = prefect_block.this["slack"].id
-    subject           = each.value.subject
-    body              = each.value.body
-  }]
 }
 
 # The S3 -> EventBridge -> webhook leg ends here: the webhook turns the

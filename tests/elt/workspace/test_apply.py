@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.events import emit_event
+from prefect.states import Scheduled
 from typer.testing import CliRunner
 
 from elt.cli import app
@@ -86,3 +90,27 @@ def test_closed_gate_posts_the_failed_expectations_and_the_data_docs(applied_wor
     for failure in failed:
         assert f"- {failure}" in text
     assert "Data Docs: /data/gx/data_docs/index.html" in text
+
+
+def test_run_left_late_posts_after_the_configured_wait(applied_workspace, workspace_plan, slack, prefect_server):
+    """A run nobody picks up: the server marks it Late, and after `late_after` of silence Slack hears of it."""
+    apply_workspace(replace(workspace_plan, late_after=timedelta(seconds=10)))
+    with get_client(sync_client=True) as client:
+        # A pool no worker polls, so the run stays Scheduled until the server's late-runs service flags it.
+        client.create_work_pool(WorkPoolCreate(name="elt-unpolled", type="process"), overwrite=True)
+        deployment_id = client.create_deployment(
+            flow_id=client.create_flow_from_name("elt"), name="late-probe", work_pool_name="elt-unpolled"
+        )
+        run = client.create_flow_run_from_deployment(
+            deployment_id, state=Scheduled(scheduled_time=datetime.now(UTC) - timedelta(minutes=2))
+        )
+        try:
+            text = slack.wait_for(lambda t: run.name in t and "is late" in t, timeout=90)
+            assert client.read_flow_run(run.id).state.name == "Late"
+        finally:
+            client.delete_flow_run(run.id)
+            client.delete_deployment(deployment_id)
+            client.delete_work_pool("elt-unpolled")
+    assert text.startswith(f"Flow run {run.name} of elt is late")
+    assert "Not started 10 seconds after it became Late." in text
+    assert f"/runs/flow-run/{run.id}" in text
