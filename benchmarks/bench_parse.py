@@ -2,12 +2,14 @@
 
 Usage: ``python benchmarks/bench_parse.py [DOCUMENTS] [--memory-limit 1GB]`` (default 1,000,000). One day of
 demo reviews (with every planted defect) is generated, landed in RAW and repeated in SQL up to DOCUMENTS;
-only ``DuckDBParser.parse`` is timed.
+only ``DuckDBParser.parse`` is timed. The machine may be shared: the CPU seconds the parse used and the load
+average beside the wall time tell a slow run from a busy machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -41,6 +43,11 @@ def land_reviews(warehouse: DuckDBWarehouse, landing: Path, documents: int) -> N
         )
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("documents", nargs="?", type=int, default=1_000_000)
@@ -55,13 +62,15 @@ def main(argv: list[str] | None = None) -> None:
         warehouse.ensure_schemas()
         land_reviews(warehouse, root / "landing", args.documents)
         contract = load_contract(Settings().contracts_dir / "reviews.yml")
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         result = DuckDBParser(warehouse).parse(contract)
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = time.perf_counter() - started, _cpu_seconds() - cpu_started
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
     print(f"documents:   {result.documents:,} (parsed {result.parsed:,}, quarantined {result.quarantined:,})")
     print(f"seconds:     {seconds:,.1f}")
     print(f"docs/s:      {result.documents / seconds:,.0f}")
+    print(f"CPU seconds: {cpu_seconds:,.1f} ({result.documents / cpu_seconds:,.0f} docs per CPU-second)")
+    print(f"load avg:    {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (1 min)")
     print(f"peak RSS:    {peak_rss_mb:,.0f} MiB (memory_limit {args.memory_limit})")
     sys.stdout.flush()
 

@@ -6,38 +6,42 @@ from dataclasses import dataclass
 
 from elt.catalog import Catalog, load_catalog
 from elt.lake import LocalLake
-from elt.parsing import DuckDBParser
+from elt.parsing import DuckDBParser, Parser, snowpark_parser
 from elt.settings import Profile, Settings
-from elt.sync import EmbeddedSync
-from elt.warehouse import DuckDBWarehouse
+from elt.sync import EmbeddedSync, Sync, airbyte_sync
+from elt.warehouse import DuckDBWarehouse, SnowflakeWarehouse, Warehouse
 
 
 @dataclass(frozen=True)
 class Adapters:
+    """The lake is not a concern of its own: the embedded sync keeps the local raw zone, and on the cloud
+    profile the S3 bucket (versioned, see terraform/modules/aws) is read by Airbyte itself."""
+
     catalog: Catalog
-    warehouse: DuckDBWarehouse
-    lake: LocalLake
-    sync: EmbeddedSync
-    parser: DuckDBParser
-
-
-class ProfileNotAvailableError(RuntimeError):
-    pass
+    warehouse: Warehouse
+    sync: Sync
+    parser: Parser
 
 
 def adapters_for(settings: Settings) -> Adapters:
-    if settings.profile is not Profile.LOCAL:
-        raise ProfileNotAvailableError(
-            f"ELT_PROFILE={settings.profile.value}: the cloud adapters (Airbyte, Snowflake, Snowpark, S3) are not"
-            " part of this release yet; use ELT_PROFILE=local"
-        )
     catalog = load_catalog(settings.catalog_path)
+    if settings.profile is Profile.CLOUD:
+        return _cloud_adapters(settings, catalog)
     warehouse = DuckDBWarehouse(settings.warehouse_path)
-    lake = LocalLake(settings.lake_dir)
     return Adapters(
         catalog=catalog,
         warehouse=warehouse,
-        lake=lake,
-        sync=EmbeddedSync(catalog, warehouse, lake, settings.landing_dir),
+        sync=EmbeddedSync(catalog, warehouse, LocalLake(settings.lake_dir), settings.landing_dir),
         parser=DuckDBParser(warehouse),
+    )
+
+
+def _cloud_adapters(settings: Settings, catalog: Catalog) -> Adapters:
+    """Airbyte lands RAW in Snowflake; Snowpark parses it there; dbt and the gate run on the same warehouse."""
+    warehouse = SnowflakeWarehouse(settings.snowflake, [stream.name for stream in catalog.streams])
+    return Adapters(
+        catalog=catalog,
+        warehouse=warehouse,
+        sync=airbyte_sync(settings.airbyte, catalog),
+        parser=snowpark_parser(warehouse),
     )

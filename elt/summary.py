@@ -29,6 +29,7 @@ class RunSummary:
     streams: list[StreamFigures]
     expectations_evaluated: int = 0
     failed_expectations: list[str] = field(default_factory=list)
+    gate_warnings: list[str] = field(default_factory=list)
     undeclared_keys: dict[str, dict[str, int]] = field(default_factory=dict)
     airbyte_jobs: list[JobFigures] = field(default_factory=list)
     data_docs: Path | None = None
@@ -57,22 +58,23 @@ class RunSummary:
                 f"| {s.stream} | {s.landed} | {s.in_raw} | {s.duplicates} | {s.valid} | {s.quarantined}"
                 f" | {reasons} | {s.valid if published else 0} |"
             )
+        late = [f"{s.stream}: {s.held} held, {s.released} released" for s in self.streams if s.held or s.released]
+        lines += ["", f"**Late dimensions:** {'; '.join(late) or 'none held'}"]
         lines += [
             "",
             f"**Gate:** {'open' if not self.failed_expectations else 'CLOSED'}"
-            f" ({self.expectations_evaluated} expectations evaluated)",
+            f" ({self.expectations_evaluated} expectations evaluated, {len(self.gate_warnings)} warnings)",
         ]
         lines += [f"- {item}" for item in self.failed_expectations]
+        lines += [f"- warning: {item}" for item in self.gate_warnings]
         for stream, keys in sorted(self.undeclared_keys.items()):
             found = ", ".join(f"`{k}` ({n})" for k, n in sorted(keys.items()))
             lines.append(f"- drift in {stream}: undeclared keys {found}")
-        lines += [
-            f"- Airbyte {j.connection}: job {j.job_id} {j.status}, {j.records} records, {j.bytes} bytes in {j.duration}"
-            for j in self.airbyte_jobs
-        ]
+        lines += [f"- Airbyte {job.describe()}" for job in self.airbyte_jobs]
+        docs = f"[{self.data_docs}]({self.data_docs.as_uri()})" if self.data_docs else "-"
         lines += [
             "",
-            f"**Data Docs:** {self.data_docs or '-'}  ",
+            f"**Data Docs:** {docs}  ",
             f"**Warehouse:** {self.warehouse or '-'}",
         ]
         return "\n".join(lines)

@@ -6,28 +6,44 @@ from prefect import task
 from prefect.logging import get_run_logger
 
 from elt.adapters import adapters_for
-from elt.quality import GateVerdict, mart_suites, run_gate
+from elt.catalog import load_catalog
+from elt.quality import GateVerdict, SuiteContext, dbt_project_var, mart_suites, run_gate
 from elt.settings import Settings
+from tasks.transform import PublicationPlan
 
 
 @task(name="validate-build")
 def validate_build(settings: Settings, build_schema: str) -> GateVerdict:
     """Run the Great Expectations suites on the audit build, as SQL on the warehouse."""
-    suites = mart_suites(settings.quarantine_rate_max, settings.quarantine_rate_default_max)
-    verdict = run_gate(adapters_for(settings).warehouse.sqlalchemy_url(), build_schema, suites, settings.gx_dir)
+    warehouse = adapters_for(settings).warehouse
+    publication = warehouse.last_publication()
+    context = SuiteContext(
+        build_schema=build_schema,
+        streams=[s.name for s in load_catalog(settings.catalog_path).streams],
+        accepted_regions=dbt_project_var(settings.dbt_project_dir, "accepted_regions"),
+        last_published_batch=publication.batch_id if publication else None,
+    )
+    suites = mart_suites(context, settings.gate)
+    verdict = run_gate(
+        warehouse.sqlalchemy_url(), build_schema, suites, settings.gx_dir, warehouse.sqlalchemy_connect_args()
+    )
     logger = get_run_logger()
+    for warning in verdict.warnings:
+        logger.warning("gate warning: %s", warning)
     if verdict.passed:
-        logger.info("gate open: %d expectations met on %s", verdict.evaluated, build_schema)
+        logger.info("gate open: %d expectations evaluated on %s", verdict.evaluated, build_schema)
     else:
         logger.error(verdict.failure_message())
     return verdict
 
 
 @task(name="publish-build", retries=2, retry_delay_seconds=5)
-def publish_build(settings: Settings, build_schema: str, batch_id: int, models: list[str]) -> list[str]:
-    """Repoint ``analytics`` to the audited build in one transaction, then drop builds past the keep count."""
+def publish_build(settings: Settings, build_schema: str, batch_id: int, plan: PublicationPlan) -> list[str]:
+    """Publish the audited build in one transaction (views repointed, deltas merged into the store by their
+    unique key; a retry merges the same delta again, which changes nothing), then drop builds past the keep count.
+    """
     warehouse = adapters_for(settings).warehouse
-    tables = warehouse.publish(build_schema, batch_id, models)
+    tables = warehouse.publish(build_schema, batch_id, plan.relations, plan.merges)
     dropped = warehouse.prune_builds(settings.keep_builds)
     get_run_logger().info("published %d tables from %s; dropped old builds %s", len(tables), build_schema, dropped)
     return tables

@@ -41,6 +41,7 @@ def summarize_run(
         streams=warehouse.reconciliation(figures_from) if figures_from else [],
         expectations_evaluated=verdict.evaluated if verdict else 0,
         failed_expectations=[str(f) for f in verdict.failed] if verdict else [],
+        gate_warnings=[str(w) for w in verdict.warnings] if verdict else [],
         undeclared_keys={p.stream: p.undeclared_keys for p in parsed if p.undeclared_keys},
         airbyte_jobs=sync.jobs,
         data_docs=verdict.data_docs if verdict else None,
@@ -62,7 +63,11 @@ def report_run(settings: Settings, summary: RunSummary) -> None:
             "published": sum(s.valid for s in summary.streams),
             "quarantined": sum(s.quarantined for s in summary.streams),
         }
-        emit_event("elt.published", resource=resource, payload={"build": summary.build_schema, **totals})
+        emit_event(
+            "elt.published",
+            resource=resource,
+            payload={"build": summary.build_schema, **totals, "warnings": summary.gate_warnings},
+        )
     elif summary.status is RunStatus.GATE_CLOSED:
         emit_event(
             "elt.gate.closed",
@@ -70,6 +75,7 @@ def report_run(settings: Settings, summary: RunSummary) -> None:
             payload={
                 "build": summary.build_schema,
                 "failed": summary.failed_expectations,
-                "data_docs": str(summary.data_docs),
+                "warnings": summary.gate_warnings,
+                "data_docs": summary.data_docs.as_uri() if summary.data_docs else None,
             },
         )

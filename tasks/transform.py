@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from prefect import task
+from prefect.artifacts import create_link_artifact
 from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from elt.adapters import adapters_for
 from elt.settings import Settings
-from elt.warehouse import build_schema_name
+from elt.warehouse import Merge, build_schema_name, build_schema_prefix
 
 
 @contextmanager
@@ -39,39 +42,113 @@ class PlannedBuild:
     build_schema: str
 
 
+@dataclass(frozen=True)
+class BackfillWindow:
+    """Days whose incremental fact rows a backfill rebuilds and merges again (``macros/backfill.sql``)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"backfill window ends ({self.end}) before it starts ({self.start})")
+
+    def dbt_vars(self) -> dict[str, dict[str, str]]:
+        return {"backfill_window": {"start": self.start.isoformat(), "end": self.end.isoformat()}}
+
+
 @task(name="plan-build")
-def plan_build(settings: Settings) -> PlannedBuild | None:
+def plan_build(settings: Settings, backfill: BackfillWindow | None = None) -> PlannedBuild | None:
     """Name the audit build to make, or None when the last publication already covers every batch.
 
-    Deciding from the warehouse's state, not from this run's sync, is what lets a rerun repair a crash.
+    Deciding from the warehouse's state, not from this run's sync, is what lets a rerun repair a crash: a
+    build of the latest batch that dbt left with failed nodes is built again (``dbt retry``, only those
+    nodes). A backfill always builds.
     """
     warehouse = adapters_for(settings).warehouse
     latest = warehouse.latest_batch()
     published = warehouse.last_publication()
-    if latest is None or (published is not None and published.batch_id >= latest):
+    if latest is None or (backfill is None and published is not None and published.batch_id >= latest):
         return None
-    return PlannedBuild(latest, build_schema_name(latest, datetime.now(UTC)))
+    unfinished = _unfinished_build(settings.data_dir.resolve() / "dbt", latest)
+    return PlannedBuild(latest, unfinished or build_schema_name(latest, datetime.now(UTC)))
+
+
+def _unfinished_build(builds: Path, batch_id: int) -> str | None:
+    """The newest build of ``batch_id``, when its last dbt invocation left nodes to retry."""
+    candidates = sorted(builds.glob(f"{build_schema_prefix(batch_id)}*"), reverse=True) if builds.exists() else []
+    if candidates and _node_results(candidates[0], RETRYABLE_STATUSES):
+        return candidates[0].name
+    return None
+
+
+@dataclass(frozen=True)
+class PublicationPlan:
+    """What a publication exposes in ``analytics``: every relation, and how the incremental facts are merged."""
+
+    relations: list[str]
+    merges: dict[str, Merge]
+
+
+def _mart_nodes(target: Path) -> list[dict]:
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    return [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")
+    ]
+
+
+def publication_plan(target: Path) -> PublicationPlan:
+    """Read the plan from dbt's manifest: the marts, each published as a view of the build, except the deltas.
+
+    A delta declares ``meta.publish.merge_into`` (the fact it feeds) and its ``unique_key``: the fact is then
+    published by merging the delta into the store by that key, declared once, on the model.
+    """
+    merges: dict[str, Merge] = {}
+    for node in _mart_nodes(target):
+        if into := node["config"].get("meta", {}).get("publish", {}).get("merge_into"):
+            key = node["config"]["unique_key"]
+            merges[into] = Merge(node["name"], (key,) if isinstance(key, str) else tuple(key))
+    deltas = {merge.delta for merge in merges.values()}
+    return PublicationPlan(sorted(node["name"] for node in _mart_nodes(target) if node["name"] not in deltas), merges)
 
 
 def published_models(target: Path) -> list[str]:
-    """The models under ``models/marts``: what a publication exposes in ``analytics``, read from dbt's manifest."""
-    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    return sorted(
-        node["name"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")
-    )
+    """The relations a publication exposes in ``analytics``, read from dbt's manifest."""
+    return publication_plan(target).relations
 
 
-def build_models(settings: Settings, build_schema: str) -> list[str]:
-    """Run ``dbt build`` into ``build_schema`` and return the models to publish.
+# dbt's run_results statuses: what `dbt retry` reruns, and what counts as the failure itself.
+RETRYABLE_STATUSES = frozenset({"error", "fail", "runtime error", "skipped", "partial success"})
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error", "partial success"})
+ARTIFACTS = ("manifest.json", "run_results.json")
 
-    Not a task itself: prefect-dbt makes every dbt model and test its own task. The artifacts (manifest,
-    run_results) stay with the build under ``$ELT_DATA_DIR/dbt/<build>``.
+
+class DbtBuildError(RuntimeError):
+    """dbt left failed nodes in an audit build; building the same schema again retries only those."""
+
+
+def build_models(settings: Settings, build_schema: str, backfill: BackfillWindow | None = None) -> PublicationPlan:
+    """Build the dbt project into ``build_schema`` and return how to publish it.
+
+    Not a task itself: prefect-dbt makes every dbt model and test its own task. dbt's target path is
+    ``$ELT_DATA_DIR/dbt/<build>``. When the last invocation there left failed nodes, this runs ``dbt retry``:
+    only the nodes that failed and those skipped because of them run again, so what succeeded is kept.
+    Each invocation's manifest and run results are kept under ``invocations/`` and linked from the flow run.
     """
     target = settings.data_dir.resolve() / "dbt" / build_schema
     warehouse = adapters_for(settings).warehouse
     env = warehouse.dbt_env(build_schema)
+    if _node_results(target, RETRYABLE_STATUSES):
+        command = ["retry"]  # with the failed invocation's own arguments, a backfill's window included
+    else:
+        command = ["build", "--target", env["ELT_DBT_TARGET"]]
+        command += ["--vars", json.dumps(backfill.dbt_vars())] if backfill else []
+    # dbt.log beside the build's artifacts, not in the project (read-only in the worker image)
+    command += ["--log-path", str(target)]
+    before = _invocation_ids(target)
+    failure: ValueError | None = None
     with _environment(env):
         runner = PrefectDbtRunner(
             settings=PrefectDbtSettings(
@@ -82,7 +159,62 @@ def build_models(settings: Settings, build_schema: str) -> list[str]:
             raise_on_failure=True,
         )
         try:
-            runner.invoke(["build", "--target", env["ELT_DBT_TARGET"]])
+            runner.invoke(command)
+        except ValueError as error:  # prefect-dbt's error for failed nodes or a failed invocation
+            failure = error
         finally:
             warehouse.release_dbt_connections()
-    return published_models(target)
+    kept = _keep_artifacts(target, command[0], before)
+    if failure is not None:
+        failed = _node_results(target, FAILED_STATUSES) if "run_results.json" in kept.written else []
+        raise DbtBuildError(_failure_message(command[0], build_schema, failed, failure, kept.path)) from failure
+    return publication_plan(target)
+
+
+@dataclass(frozen=True)
+class KeptArtifacts:
+    path: Path
+    written: tuple[str, ...]
+
+
+def _read_artifact(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _node_results(target: Path, statuses: frozenset[str] | None = None) -> list[dict]:
+    """The node results of the last invocation in ``target``, those with one of ``statuses`` when given."""
+    results = (_read_artifact(target / "run_results.json") or {}).get("results", [])
+    return [node for node in results if statuses is None or node["status"] in statuses]
+
+
+def _invocation_ids(target: Path) -> dict[str, str | None]:
+    """Which dbt invocation wrote each artifact: dbt leaves the previous one in place when it fails early."""
+    return {name: (_read_artifact(target / name) or {}).get("metadata", {}).get("invocation_id") for name in ARTIFACTS}
+
+
+def _keep_artifacts(target: Path, command: str, before: dict[str, str | None]) -> KeptArtifacts:
+    """Copy the artifacts this invocation wrote to their own folder and link it from the flow run."""
+    invocations = target / "invocations"
+    previous = len(list(invocations.iterdir())) if invocations.exists() else 0
+    kept = invocations / f"{previous + 1:02d}-{command}"
+    kept.mkdir(parents=True)
+    after = _invocation_ids(target)
+    written = tuple(name for name in ARTIFACTS if after[name] is not None and after[name] != before[name])
+    for name in written:
+        shutil.copy2(target / name, kept / name)
+    statuses = Counter(node["status"] for node in _node_results(target)) if "run_results.json" in written else Counter()
+    create_link_artifact(
+        key="dbt-artifacts",
+        link=kept.as_uri(),
+        link_text=f"dbt {command}: {', '.join(written) or 'no artifacts written'}",
+        description=f"dbt {command} into `{target.name}`: "
+        + (", ".join(f"{count} {status}" for status, count in sorted(statuses.items())) or "no node ran"),
+    )
+    return KeptArtifacts(kept, written)
+
+
+def _failure_message(command: str, build_schema: str, failed: list[dict], error: Exception, kept: Path) -> str:
+    lines = [f"dbt {command} into {build_schema} failed; building it again retries only the failed nodes."]
+    lines += [f"  {node['unique_id']} ({node['status']}): {node['message']}" for node in failed] or [f"  {error}"]
+    lines.append(f"dbt artifacts: {kept}")
+    return "\n".join(lines)

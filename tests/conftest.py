@@ -61,8 +61,19 @@ def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_healthy(url, process, log)
         # For the whole session, so no client (a dbt thread, the log worker at exit) starts a temporary server.
         os.environ["PREFECT_API_URL"] = url
+        # Prefect read its settings at import; threads outside a settings context (prefect-dbt's callbacks)
+        # use the global ones, which must see this server too, or they start a temporary one of their own.
+        from prefect.context import refresh_global_settings_context
+
+        refresh_global_settings_context()
         yield url
     finally:
+        # Send what the tests logged and emitted while the server still listens, not at interpreter exit.
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=10)
+        EventsWorker.drain_all(timeout=10)
         process.terminate()
         try:
             process.wait(timeout=30)

@@ -25,11 +25,12 @@
 {%- endmacro %}
 
 {% macro snowflake__date_spine_from(bounds_relation, start_date, end_date) -%}
-    select dateadd(day, offsets.value::integer, {{ bounds_relation }}.{{ start_date }}) as date_day
+    {#- The cast is a no-op on Snowflake (dateadd of days to a date is a date); fakesnow returns a timestamp. -#}
+    {%- set first_day = bounds_relation ~ '.' ~ start_date -%}
+    {%- set last_day = bounds_relation ~ '.' ~ end_date -%}
+    select cast({{ dbt.dateadd('day', 'offsets.value::integer', first_day) }} as date) as date_day
     from {{ bounds_relation }},
-        lateral flatten(input => array_generate_range(
-            0, datediff(day, {{ bounds_relation }}.{{ start_date }}, {{ bounds_relation }}.{{ end_date }}) + 1
-        )) as offsets
+        lateral flatten(input => array_generate_range(0, {{ dbt.datediff(first_day, last_day, 'day') }} + 1)) as offsets
 {%- endmacro %}
 
 {# ISO day of the week: Monday = 1 ... Sunday = 7. #}

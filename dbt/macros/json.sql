@@ -12,8 +12,10 @@
     json_extract_string({{ json_column }}, '$.{{ key }}')
 {%- endmacro %}
 
+{#- get_path, not get: Snowflake returns the same text for both, but fakesnow renders get(...)::varchar
+    as JSON (with the quotes). -#}
 {% macro snowflake__json_get_text(json_column, key) -%}
-    get({{ json_column }}, '{{ key }}')::varchar
+    get_path({{ json_column }}, '{{ key }}')::varchar
 {%- endmacro %}
 
 {# The length of the array at a top-level key; 0 when the key is missing or not an array. #}

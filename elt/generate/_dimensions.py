@@ -9,6 +9,11 @@ About 2 % of customers move once: a second row with the same ``customer_id``, a 
 state, and an ``updated_at`` inside the fixed window [2026-01-01, 2026-01-08) (the default generation
 window, whatever ``start_date`` a call uses). These versions are not defects and stay at
 ``defect_rate=0``.
+
+Late customers (``late_customers``, the highest ids) are the exception: they are written only by calls whose
+last day is on or after ``late_customers_arrive``, with one version updated that day, as a customer created
+in the source then would be. A changed ``customers.csv`` is read past the stream's cursor only, so they reach
+RAW when they arrive after every version already synced (the move window ends 2026-01-08).
 """
 
 from __future__ import annotations
@@ -53,6 +58,11 @@ def build_dimensions(con: duckdb.DuckDBPyConnection, options: GenerateOptions) -
         "t(subcategory_no, category, subcategory, min_price, max_price)"
     )
     n_cities = len(vocab.CITIES)
+    on_time = options.customers - options.late_customers
+    updated_at = "signup_date + to_seconds(draw_below(i, 'first_updated_at', 30 * 86400))"
+    if options.late_customers_arrive is not None:
+        arrive = f"TIMESTAMP '{options.late_customers_arrive}' + to_seconds(draw_below(i, 'late_at', 86400))"
+        updated_at = f"CASE WHEN i > {on_time} THEN {arrive} ELSE {updated_at} END"
     con.execute(f"""
         CREATE OR REPLACE TABLE customer_versions AS
         WITH first_versions AS (
@@ -62,7 +72,7 @@ def build_dimensions(con: duckdb.DuckDBPyConnection, options: GenerateOptions) -
                 pick({sql_strings(vocab.LAST_NAMES)}, i, 'last_name') AS last_name,
                 1 + draw_below(i, 'city', {n_cities}) AS city_no,
                 DATE '2019-01-01' + draw_below(i, 'signup_date', 2500)::INTEGER AS signup_date,
-                signup_date + to_seconds(draw_below(i, 'first_updated_at', 30 * 86400)) AS updated_at
+                {updated_at} AS updated_at
             FROM range(1, {options.customers} + 1) AS t(i)
         ),
         versions AS (
@@ -75,7 +85,7 @@ def build_dimensions(con: duckdb.DuckDBPyConnection, options: GenerateOptions) -
                 TIMESTAMP '{CUSTOMER_MOVE_WINDOW_START}'
                     + to_seconds(draw_below(customer_id, 'moved_at', {CUSTOMER_MOVE_WINDOW_DAYS} * 86400))
             FROM first_versions
-            WHERE draw_below(customer_id, 'moves', 1000000) < {CUSTOMER_MOVE_SHARE_PPM}
+            WHERE draw_below(customer_id, 'moves', 1000000) < {CUSTOMER_MOVE_SHARE_PPM} AND customer_id <= {on_time}
         )
         SELECT
             v.customer_id, v.first_name, v.last_name,
@@ -130,12 +140,16 @@ def build_dimensions(con: duckdb.DuckDBPyConnection, options: GenerateOptions) -
     """)
 
 
-def write_dimensions(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> None:
+def write_dimensions(con: duckdb.DuckDBPyConnection, landing_dir: Path, options: GenerateOptions) -> None:
+    """Write the three dimension files; late customers only from their arrival day (``late_customers_arrive``)."""
+    arrived = options.late_customers_arrive is None or options.dates[-1] >= options.late_customers_arrive
     write_lines(
         con,
         f"""SELECT concat_ws(',', customer_id, first_name, last_name, email, city, state, country,
                 strftime(signup_date, '%Y-%m-%d'), strftime(updated_at, '{TIMESTAMP_FORMAT}')) AS line
-            FROM customer_versions ORDER BY customer_id, updated_at""",
+            FROM customer_versions
+            WHERE {arrived} OR customer_id <= {options.customers - options.late_customers}
+            ORDER BY customer_id, updated_at""",
         landing_dir / "customers.csv",
         CUSTOMERS_HEADER,
     )

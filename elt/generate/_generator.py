@@ -28,7 +28,7 @@ def generate(landing_dir: Path, options: GenerateOptions) -> dict:
         con = open_session(options.seed, Path(temp_dir))
         try:
             build_dimensions(con, options)
-            write_dimensions(con, landing_dir)
+            write_dimensions(con, landing_dir, options)
             dimension_figures = dimension_counts(con)
             for number, day in enumerate(options.dates):
                 sales_rows, review_docs = options.sales_rows_on(number), options.reviews_on(number)

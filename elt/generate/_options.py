@@ -20,6 +20,10 @@ class GenerateOptions:
     ``sales_rows`` counts the lines of all sales files written by this call (defective and duplicate
     lines included). The dimension sizes and the seed fix the dimension files: calls that share them
     write byte-identical dimension files, whatever their dates.
+
+    ``late_customers`` plants late-arriving dimensions: the customers with the highest ids are left out of
+    ``customers.csv`` until a call whose last day is ``late_customers_arrive`` or later, while sales name them
+    from the first day. ``_expected.json`` describes the data once every customer has arrived.
     """
 
     seed: int = 42
@@ -30,6 +34,8 @@ class GenerateOptions:
     customers: int = 2_000
     products: int = 300
     locations: int = 25
+    late_customers: int = 0
+    late_customers_arrive: datetime.date | None = None
 
     def __post_init__(self) -> None:
         if not -(2**63) <= self.seed < 2**63:
@@ -40,6 +46,10 @@ class GenerateOptions:
             raise ValueError("defect_rate must be >= 0")
         if min(self.customers, self.products, self.locations) < 1:
             raise ValueError("customers, products and locations must each be >= 1")
+        if not 0 <= self.late_customers < self.customers:
+            raise ValueError("late_customers must be >= 0 and below customers")
+        if (self.late_customers > 0) != (self.late_customers_arrive is not None):
+            raise ValueError("late_customers and late_customers_arrive go together")
         if self.start_date < ID_EPOCH:
             raise ValueError(f"start_date must not be before {ID_EPOCH}")
         if self.sales_rows_on(self.days - 1) >= IDS_PER_DAY:

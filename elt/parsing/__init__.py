@@ -2,7 +2,9 @@
 
 from elt.parsing._contract import ArrayMapping, Column, ObjectMapping, ParsingContract, load_contract, load_contracts
 from elt.parsing._drift import drift_markdown, drift_payload
-from elt.parsing._duckdb import DuckDBParser, ParseResult
+from elt.parsing._duckdb import DuckDBParser
+from elt.parsing._result import Parser, ParseResult
+from elt.parsing._snowpark import SnowparkParser, snowpark_parser
 
 __all__ = [
     "ArrayMapping",
@@ -10,9 +12,12 @@ __all__ = [
     "DuckDBParser",
     "ObjectMapping",
     "ParseResult",
+    "Parser",
     "ParsingContract",
+    "SnowparkParser",
     "drift_markdown",
     "drift_payload",
     "load_contract",
     "load_contracts",
+    "snowpark_parser",
 ]

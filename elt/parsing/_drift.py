@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from elt.parsing._duckdb import ParseResult
+from elt.parsing._result import ParseResult
 
 
 def drift_payload(result: ParseResult) -> dict[str, Any]:

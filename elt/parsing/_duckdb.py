@@ -1,7 +1,10 @@
 """Compile a parsing contract to DuckDB SQL and run it over the RAW documents not yet parsed.
 
-Each document is parsed twice by DuckDB's JSON reader, once into the contract's types and once into raw JSON
-values per declared key, so every rule is a vectorised expression: no record travels into Python.
+Each document is read whole once into a struct (``p``): top-level leaves already in the contract's types, the
+objects and arrays it declares kept as their (small) JSON text, which is then converted to types and searched
+for undeclared keys. A document whose every declared leaf converted ("complete") cannot break a shape,
+presence or type rule, so only the others pay for the raw JSON values those rules read (``r``). Every rule is
+a vectorised expression: no record travels into Python.
 """
 
 from __future__ import annotations
@@ -10,16 +13,20 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
 from elt.parsing._contract import ArrayMapping, Column, ObjectMapping, ParsingContract
+from elt.parsing._result import ParseResult
 from elt.warehouse import META_SCHEMA, PARSED_SCHEMA, RAW_SCHEMA
 from elt.warehouse._duckdb import DuckDBWarehouse, quote
 
 _AUDIT_COLUMNS = "_airbyte_raw_id varchar, _airbyte_extracted_at timestamptz, _ab_source_file_url varchar"
+_AUDIT_NAMES = "_airbyte_raw_id, _airbyte_extracted_at, _ab_source_file_url"
+# The batch a RAW record was synced in: Airbyte (and the embedded sync) stamp it into ``_airbyte_meta``.
+BATCH_ID = "try_cast(json_extract_string(_airbyte_meta, '$.sync_id') as bigint)"
 
 
 def _literal(value: Any) -> str:
@@ -59,26 +66,8 @@ class _Rule:
     condition: str
     reason: str
     detail: str
-
-
-@dataclass
-class ParseResult:
-    stream: str
-    documents: int = 0
-    parsed: int = 0
-    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
-    undeclared_keys: dict[str, int] = field(default_factory=dict)
-    # wrong_type details (changed scalar types, arrays or objects of a new shape) with their document counts
-    type_changes: dict[str, int] = field(default_factory=dict)
-    child_rows: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def quarantined(self) -> int:
-        return sum(self.quarantined_by_reason.values())
-
-    @property
-    def drift(self) -> bool:
-        return bool(self.undeclared_keys or self.type_changes)
+    # Shape, presence and type rules read ``r``, which exists only for documents that are not complete.
+    structural: bool = True
 
 
 class ContractCompiler:
@@ -87,7 +76,8 @@ class ContractCompiler:
     def __init__(self, contract: ParsingContract) -> None:
         self.contract = contract
 
-    def typed_shape(self) -> str:
+    def typed_shape(self) -> dict[str, Any]:
+        """Each top-level key the contract declares, as DuckDB's ``from_json`` structure of its types."""
         shape: dict[str, Any] = {}
         for column in self.contract.columns:
             _nest(shape, column.keys, column.type.upper())
@@ -101,10 +91,46 @@ class ContractCompiler:
                 shape[array.path] = [element]
         for mapping in self.contract.maps:
             shape[mapping.path] = f"MAP(VARCHAR, {mapping.value.type.upper()})"
-        return json.dumps(shape)
+        return shape
 
     def raw_shape(self) -> str:
         return json.dumps(dict.fromkeys(self.contract.top_keys(), "JSON"))
+
+    def mixed_shape(self) -> str:
+        """The one read of the whole document: top-level leaves typed, declared objects and arrays as JSON text."""
+        leaves = self._top_level_leaves()
+        return json.dumps({k: v if k in leaves else "JSON" for k, v in self.typed_shape().items()})
+
+    def typed_struct(self) -> str:
+        """``t``: every declared value in the contract's types, the containers converted from their JSON text."""
+        leaves = self._top_level_leaves()
+        fields = [
+            f"{_literal(k)}: p.{quote(k)}"
+            if k in leaves
+            else f"{_literal(k)}: from_json(p.{quote(k)}, {_literal(json.dumps(shape))})"
+            for k, shape in self.typed_shape().items()
+        ]
+        return "{" + ", ".join(fields) + "}"
+
+    def _top_level_leaves(self) -> set[str]:
+        return {c.path for c in self.contract.columns if len(c.keys) == 1}
+
+    def complete(self) -> str:
+        """True when every declared leaf (and every element's) holds a value of its type: no shape, presence
+        or type rule can apply, since DuckDB converts only values of the declared shape to non-null."""
+        c = self.contract
+        checks = [f"{_typed(column.keys)} is not null" for column in c.columns]
+        for array in c.arrays:
+            typed = _typed((array.path,))
+            if array.value is not None:
+                checks.append(f"list_count({typed}) = len({typed})")
+            else:
+                broken = " or ".join(f"{_typed(column.keys, 'x')} is null" for column in array.columns)
+                checks.append(f"len(list_filter({typed}, lambda x: {broken})) = 0")
+        for mapping in c.maps:
+            typed = _typed((mapping.path,))
+            checks.append(f"list_count(map_values({typed})) = cardinality({typed})")
+        return "coalesce(" + " and ".join(checks) + ", false)"
 
     def rules(self) -> list[_Rule]:
         """Every rule in the order it is applied: shape first, then presence, types, values, undeclared keys."""
@@ -119,6 +145,7 @@ class ContractCompiler:
                     "len(undeclared) > 0",
                     "undeclared_key",
                     "'undeclared key(s): ' || array_to_string(undeclared, ', ')",
+                    structural=False,
                 )
             )
         return rules
@@ -242,6 +269,7 @@ class ContractCompiler:
                         f"list_bool_or(list_transform({_typed((array.path,))}, lambda x: {rule.condition}))",
                         rule.reason,
                         _literal(f"an element of $.{array.path} breaks {rule.reason} at {where}"),
+                        structural=False,
                     )
                     for rule in self._value_rules(column, _typed(column.keys, "x"), where)
                 ]
@@ -255,7 +283,12 @@ class ContractCompiler:
             high = f"{value} > {column.max}" if column.max is not None else "false"
             bounds = f"[{_bound(column.min)}, {_bound(column.max)}]"
             rules.append(
-                _Rule(f"({low} or {high})", "out_of_range", f"'{where} = ' || {value} || ' is outside {bounds}'")
+                _Rule(
+                    f"({low} or {high})",
+                    "out_of_range",
+                    f"'{where} = ' || {value} || ' is outside {bounds}'",
+                    structural=False,
+                )
             )
         if column.accepted_values:
             values = ", ".join(_literal(v) for v in column.accepted_values)
@@ -264,6 +297,7 @@ class ContractCompiler:
                     f"{value}::varchar not in ({values})",
                     "not_accepted",
                     f"'{where} = ' || {value} || ' is not one of [{', '.join(column.accepted_values)}]'",
+                    structural=False,
                 )
             )
         return rules
@@ -272,58 +306,85 @@ class ContractCompiler:
         return f"from_json(r.{quote(array.path)}, '[\"JSON\"]')"
 
     def undeclared_expression(self) -> str:
-        """The document's keys that the contract does not declare, at the top and in the objects it reaches."""
-        top = ", ".join(_literal(k) for k in self.contract.top_keys())
-        parts = [f"list_filter(json_keys(document), lambda k: k not in ({top}))"]
+        """The document's keys that the contract does not declare, at the top and in the objects it reaches.
+
+        Reads ``keys`` (the document's) and the JSON text of the declared containers in ``p``; ``json_keys`` of
+        anything but an object is empty, and ``$[*]`` of anything but an array matches nothing.
+        """
+        parts = [self._undeclared_among("keys", self.contract.top_keys(), "")]
         for node, children in self.contract.object_nodes().items():
-            allowed = ", ".join(_literal(k) for k in children)
-            prefix = ".".join(node) + "."
-            parts.append(
-                f"case when {_json_type(node)} = 'OBJECT' then list_transform(list_filter("
-                f"json_keys(r.{quote(node[0])}{'' if len(node) == 1 else ', ' + _literal('$.' + '.'.join(node[1:]))}),"
-                f" lambda k: k not in ({allowed})), lambda k: {_literal(prefix)} || k) else [] end"
-            )
+            inner = "" if len(node) == 1 else ", " + _literal("$." + ".".join(node[1:]))
+            keys = f"coalesce(json_keys(p.{quote(node[0])}{inner}), [])"
+            parts.append(self._undeclared_among(keys, children, ".".join(node) + "."))
         for array in self.contract.arrays:
             if array.columns:
                 allowed = ", ".join(_literal(c.keys[0]) for c in array.columns)
                 prefix = _literal(array.path + "[].")
-                per_element = (
-                    "case when json_type(e) = 'OBJECT' then list_transform("
-                    f"list_filter(json_keys(e), lambda k: k not in ({allowed})), lambda k: {prefix} || k) else [] end"
-                )
                 parts.append(
-                    f"case when json_type(r.{quote(array.path)}) = 'ARRAY' then list_distinct(flatten("
-                    f"list_transform({self._raw_elements(array)}, lambda e: {per_element}))) else [] end"
+                    f"list_distinct(flatten(list_transform(coalesce(json_keys(p.{quote(array.path)}, '$[*]'), []),"
+                    f" lambda ks: list_transform(list_filter(ks, lambda k: k not in ({allowed})),"
+                    f" lambda k: {prefix} || k))))"
                 )
         return "list_concat(" + ", ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
+    @staticmethod
+    def _undeclared_among(keys: str, allowed: list[str], prefix: str) -> str:
+        """``keys`` not in ``allowed``, prefixed. A complete document holds every allowed key of each object the
+        contract reaches, so an object with no more keys than that has no undeclared one: no search needed."""
+        names = ", ".join(_literal(k) for k in allowed)
+        found = f"list_filter({keys}, lambda k: k not in ({names}))"
+        if prefix:
+            found = f"list_transform({found}, lambda k: {_literal(prefix)} || k)"
+        return f"case when complete and len({keys}) = {len(allowed)} then []::varchar[] else {found} end"
+
     def judged_select(self, watermark_param: str) -> str:
-        rules = self.rules()
+        """Each new document with its typed values ``t``, undeclared keys and verdict (null: it parses).
+
+        A CASE evaluates a branch only for the rows that reach it: ``r`` is read for incomplete documents
+        only, and the structural rules are skipped for complete ones.
+        """
         verdict = " ".join(
-            f"when {r.condition} then {{'reason': {_literal(r.reason)}, 'detail': {r.detail}}}" for r in rules
+            f"when {'not complete and ' if r.structural else ''}{r.condition}"
+            f" then {{'reason': {_literal(r.reason)}, 'detail': {r.detail}}}"
+            for r in self.rules()
         )
         source = f"{RAW_SCHEMA}.{quote(self.contract.stream)}"
         return f"""
             with docs as (
                 select
                     _airbyte_raw_id, _airbyte_extracted_at, _ab_source_file_url, _ab_source_file_line,
+                    {BATCH_ID} as batch_id,
                     {quote(self.contract.source_column)} as document,
-                    case when json_valid(document) then json_type(document) = 'OBJECT' else false end as is_object
+                    case when json_valid(document) then json_keys(document) end as keys
                 from {source}
                 where _airbyte_extracted_at > {watermark_param}
             ),
-            parsed as (
+            objects as (
                 select
                     *,
-                    case when is_object then from_json(document, {_literal(self.typed_shape())}) end as t,
-                    case when is_object then from_json(document, {_literal(self.raw_shape())}) end as r
+                    case when keys is null then false when len(keys) > 0 then true
+                    else json_type(document) = 'OBJECT' end as is_object
                 from docs
             ),
-            keyed as (
-                select *, case when is_object then {self.undeclared_expression()} else [] end as undeclared
-                from parsed
-            )
-            select *, case {verdict} end as verdict from keyed
+            mixed as (
+                select *, case when is_object then from_json(document, {_literal(self.mixed_shape())}) end as p
+                from objects
+            ),
+            typed as (select *, case when is_object then {self.typed_struct()} end as t from mixed),
+            completed as (select *, {self.complete()} as complete from typed),
+            checked as (
+                select
+                    *,
+                    case when is_object and not complete then from_json(document, {_literal(self.raw_shape())})
+                    end as r,
+                    case when is_object then {self.undeclared_expression()} else [] end as undeclared
+                from completed
+            ),
+            judged as (select *, case {verdict} end as verdict from checked)
+            select
+                _airbyte_raw_id, _airbyte_extracted_at, _ab_source_file_url, _ab_source_file_line, batch_id,
+                t, undeclared, verdict, case when verdict is not null then document end as document
+            from judged
         """
 
     def table_ddl(self) -> list[str]:
@@ -332,9 +393,15 @@ class ContractCompiler:
         keys = {col.name: col for col in c.columns if col.name in c.parent_key}
         key_ddl = ", ".join(f"{quote(k)} {keys[k].type}" for k in c.parent_key)
         statements = [
-            f"create table if not exists {PARSED_SCHEMA}.{quote(c.table)} ({parent}, {_AUDIT_COLUMNS})",
+            f"create table if not exists {PARSED_SCHEMA}.{quote(c.table)}"
+            f" ({parent}, {_AUDIT_COLUMNS}, batch_id bigint)",
             f"create table if not exists {PARSED_SCHEMA}.{quote(c.quarantine_table)} ({_AUDIT_COLUMNS},"
-            " _ab_source_file_line bigint, document varchar, reason varchar, detail varchar)",
+            " _ab_source_file_line bigint, document varchar, reason varchar, detail varchar, batch_id bigint)",
+            # tables made before batch_id existed
+            *(
+                f"alter table {PARSED_SCHEMA}.{quote(t)} add column if not exists batch_id bigint"
+                for t in (c.table, c.quarantine_table)
+            ),
         ]
         for array in c.arrays:
             if array.value is not None:
@@ -372,12 +439,12 @@ class ContractCompiler:
         columns = {col.name: col for col in c.columns}
         key_struct = "{" + ", ".join(f"{_literal(k)}: {_typed(columns[k].keys)}" for k in c.parent_key) + "}"
         statements = {
-            c.table: f"insert into {PARSED_SCHEMA}.{quote(c.table)} ({parent_cols}, _airbyte_raw_id,"
-            f" _airbyte_extracted_at, _ab_source_file_url) select {parent_vals}, _airbyte_raw_id,"
-            f" _airbyte_extracted_at, _ab_source_file_url {valid}",
-            c.quarantine_table: f"insert into {PARSED_SCHEMA}.{quote(c.quarantine_table)} select _airbyte_raw_id,"
-            " _airbyte_extracted_at, _ab_source_file_url, _ab_source_file_line, document, verdict.reason,"
-            f" verdict.detail from {judged} where verdict is not null",
+            c.table: f"insert into {PARSED_SCHEMA}.{quote(c.table)} ({parent_cols}, {_AUDIT_NAMES}, batch_id)"
+            f" select {parent_vals}, {_AUDIT_NAMES}, batch_id {valid}",
+            c.quarantine_table: f"insert into {PARSED_SCHEMA}.{quote(c.quarantine_table)} ({_AUDIT_NAMES},"
+            " _ab_source_file_line, document, reason, detail, batch_id) select"
+            f" {_AUDIT_NAMES}, _ab_source_file_line, document, verdict.reason, verdict.detail, batch_id"
+            f" from {judged} where verdict is not null",
         }
         for array in c.arrays:
             elements = _typed((array.path,))

@@ -5,23 +5,30 @@ expressions over one ``TRY_PARSE_JSON`` of each document; child tables come from
 leave Snowflake: the client only collects counts per reason and per drifting path.
 
 What the stand-ins here cannot run (Snowpark's local testing lacks try_parse_json/get_path/flatten; fakesnow
-answers TYPEOF with DuckDB's types and has no IS_OBJECT, FILTER or TRANSFORM) is limited to the rule
-conditions built by ``SnowflakeRules``; tests check the SQL it generates.
+answers TYPEOF with DuckDB's types and has no IS_OBJECT, FILTER or TRANSFORM) is limited to the verdict:
+the rule conditions built by ``SnowflakeRules`` and applied by ``SnowparkParser._judge``. Tests check the SQL
+they generate; everything else (the watermark, the typed columns, FLATTEN, the quarantine, the transaction)
+runs on fakesnow's server and is compared row for row with DuckDB's output.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, closing, contextmanager
 
 from snowflake.snowpark import Column as SnowparkColumn
 from snowflake.snowpark import DataFrame, Session
 from snowflake.snowpark.functions import col, lit, sql_expr, when
 
-from elt.parsing._contract import ArrayMapping, Column, ObjectMapping, ParsingContract
-from elt.parsing._duckdb import ParseResult, _bound
+from elt.parsing._contract import ArrayMapping, Column, ObjectMapping, ParsingContract, ScalarValue
+from elt.parsing._duckdb import _bound
+from elt.parsing._result import ParseResult
+from elt.warehouse import META_SCHEMA, PARSED_SCHEMA, RAW_SCHEMA, SnowflakeWarehouse
 
 _DOC = "DOC"
+# The batch of a RAW record: the Airbyte job (or embedded sync) that stamped ``_airbyte_meta:sync_id``.
+_BATCH_ID = "_airbyte_meta:sync_id::number"
 _TYPES = {"timestamp": "timestamp_ntz"}
 
 
@@ -223,19 +230,42 @@ class SnowflakeRules:
 
 
 class SnowparkParser:
-    """Parses each contract's new RAW documents with Snowpark; every row stays inside Snowflake."""
+    """Parses each contract's new RAW documents with Snowpark; every row stays inside Snowflake.
 
-    def __init__(self, session: Session, raw_schema: str = "RAW", parsed_schema: str = "PARSED") -> None:
-        self.session = session
+    ``open_session`` yields a Snowpark session for one parse (a login per contract: about a second).
+    """
+
+    def __init__(
+        self,
+        open_session: Callable[[], AbstractContextManager[Session]],
+        raw_schema: str = RAW_SCHEMA,
+        parsed_schema: str = PARSED_SCHEMA,
+        meta_schema: str = META_SCHEMA,
+    ) -> None:
+        self.open_session = open_session
         self.raw_schema = raw_schema
         self.parsed_schema = parsed_schema
+        self.meta_schema = meta_schema
 
-    def judged(self, contract: ParsingContract, watermark: dt.datetime | None) -> DataFrame:
-        """The new RAW rows with the parsed document, its undeclared keys and the first rule it breaks."""
-        compiled = SnowflakeRules(contract)
-        raw = self.session.table(f"{self.raw_schema}.{contract.stream}")
+    def judged(self, session: Session, contract: ParsingContract, watermark: dt.datetime | None) -> DataFrame:
+        """The new RAW rows with the parsed document, its batch, its undeclared keys and the first rule it breaks."""
+        raw = session.table(f"{self.raw_schema}.{contract.stream}")
         if watermark is not None:
             raw = raw.filter(col("_airbyte_extracted_at") > lit(watermark))
+        return self._judge(
+            contract,
+            raw.select(
+                col("*"),
+                sql_expr(f"try_parse_json({contract.source_column})").alias(_DOC),
+                sql_expr(_BATCH_ID).alias("batch_id"),
+            ),
+        )
+
+    @staticmethod
+    def _judge(contract: ParsingContract, documents: DataFrame) -> DataFrame:
+        """Add UNDECLARED, REASON and DETAIL. Snowflake only: no stand-in here runs these expressions (see the
+        module docstring); tests check the SQL, and the rest of the job runs on fakesnow with verdicts given."""
+        compiled = SnowflakeRules(contract)
         rules = compiled.rules()
         reason, detail = (
             when(sql_expr(rules[0][0]), lit(rules[0][1])),
@@ -246,18 +276,89 @@ class SnowparkParser:
                 reason.when(sql_expr(condition), lit(code)),
                 detail.when(sql_expr(condition), sql_expr(text)),
             )
-        # One SELECT: Snowflake lets later expressions use the DOC and UNDECLARED aliases defined before them.
-        return raw.select(
+        # One SELECT: Snowflake lets later expressions use the UNDECLARED alias defined before them.
+        return documents.select(
             col("*"),
-            sql_expr(f"try_parse_json({contract.source_column})").alias(_DOC),
             sql_expr(compiled.undeclared()).alias("UNDECLARED"),
             reason.alias("REASON"),
             detail.alias("DETAIL"),
         )
 
-    def parse(self, contract: ParsingContract, watermark: dt.datetime | None = None) -> ParseResult:
-        """Parse the documents extracted after ``watermark`` and append them to the parsed tables."""
-        judged = self.judged(contract, watermark).cache_result()  # a temporary table in Snowflake
+    def parse(self, contract: ParsingContract) -> ParseResult:
+        """Parse the documents extracted after the stream's watermark: outputs and watermark commit together."""
+        with self.open_session() as session:
+            self._prepare(session, contract)
+            rows = session.table(self._state).filter(col("stream") == lit(contract.stream)).select("extracted_at")
+            watermark = rows.collect()
+            return self._parse_after(session, contract, watermark[0][0] if watermark else None, [])
+
+    def reparse(self, contract: ParsingContract, since: dt.datetime | None = None) -> ParseResult:
+        """Replace the stream's output for documents extracted at or after ``since`` (all when None).
+
+        The old output is deleted in the transaction that inserts the new: a rerun or a crash leaves the same tables.
+        """
+        watermark = since - dt.timedelta(microseconds=1) if since else None
+        after = f"_airbyte_extracted_at > '{watermark.isoformat()}'::timestamp_tz" if watermark else "true"
+        raw_ids = f"select _airbyte_raw_id from {self.raw_schema}.{contract.stream} where {after}"
+        deletes = [
+            f"delete from {self._parsed(child.table)} where _airbyte_raw_id in ({raw_ids})"
+            for child in (*contract.arrays, *contract.maps)
+        ]
+        deletes += [f"delete from {self._parsed(t)} where {after}" for t in (contract.table, contract.quarantine_table)]
+        with self.open_session() as session:
+            self._prepare(session, contract)
+            return self._parse_after(session, contract, watermark, deletes)
+
+    @property
+    def _state(self) -> str:
+        return f"{self.meta_schema}.parse_state"
+
+    def _prepare(self, session: Session, contract: ParsingContract) -> None:
+        """The schemas and tables. Snowflake commits each DDL statement on its own: this runs before any transaction."""
+        session.sql(f"create schema if not exists {self.parsed_schema}").collect()
+        session.use_schema(self.parsed_schema)  # where the judged temporary table goes
+        session.sql(
+            f"create table if not exists {self._state} (stream varchar primary key, extracted_at timestamp_tz not null)"
+        ).collect()
+        for statement in self.table_ddl(contract):
+            session.sql(statement).collect()
+
+    def _parse_after(
+        self, session: Session, contract: ParsingContract, watermark: dt.datetime | None, deletes: list[str]
+    ) -> ParseResult:
+        """Judge the documents after ``watermark`` into a temporary table (DDL, so first), then run ``deletes``,
+        the inserts and the watermark's update in one transaction."""
+        (select,) = self.judged(session, contract, watermark).queries["queries"]
+        judged_table = f"elt_judged_{contract.stream}"  # temporary: dropped with the session
+        session.sql(f"create or replace temporary table {judged_table} as {select}").collect()
+        judged = session.table(judged_table)
+        result = self._collect(contract, judged)
+        if not (result.documents or deletes):
+            return result
+        session.sql("begin transaction").collect()
+        try:
+            for statement in deletes:
+                session.sql(statement).collect()
+            if result.documents:
+                for table, frame in self.outputs(contract, judged).items():
+                    if table not in (contract.table, contract.quarantine_table):
+                        result.child_rows[table] = frame.count()
+                    frame.write.save_as_table(self._parsed(table), mode="append", column_order="name")
+                # delete + insert rather than MERGE: the same in a transaction, and fakesnow runs it inside one
+                session.sql(f"delete from {self._state} where stream = '{contract.stream}'").collect()
+                session.sql(
+                    f"insert into {self._state} select '{contract.stream}', max(_airbyte_extracted_at)"
+                    f" from {judged_table}"
+                ).collect()
+            session.sql("commit").collect()
+        except BaseException:
+            session.sql("rollback").collect()
+            raise
+        return result
+
+    @staticmethod
+    def _collect(contract: ParsingContract, judged: DataFrame) -> ParseResult:
+        """Counts per reason, undeclared key and changed type: a few rows are all that leave Snowflake."""
         result = ParseResult(stream=contract.stream)
         for row in judged.group_by("REASON").count().collect():
             result.documents += row["COUNT"]
@@ -269,10 +370,32 @@ class SnowparkParser:
         result.undeclared_keys = {str(row["VALUE"]).strip('"'): row["COUNT"] for row in keys}
         changes = judged.filter(col("REASON") == "wrong_type").group_by("DETAIL").count().collect()
         result.type_changes = {row["DETAIL"]: row["COUNT"] for row in changes}
-        if result.documents:
-            for table, frame in self.outputs(contract, judged).items():
-                frame.write.save_as_table(f"{self.parsed_schema}.{table}", mode="append", column_order="name")
         return result
+
+    def _parsed(self, table: str) -> str:
+        return f"{self.parsed_schema}.{table}"
+
+    def table_ddl(self, contract: ParsingContract) -> list[str]:
+        """The parsed tables, as DuckDB's compiler makes them, in Snowflake's types."""
+
+        def columns(fields: Iterable[Column | ScalarValue]) -> str:
+            return ", ".join(f"{f.name} {_TYPES.get(f.type, f.type)}" for f in fields)
+
+        keys = columns(c for c in contract.columns if c.name in contract.parent_key)
+        audit = "_airbyte_raw_id varchar, _airbyte_extracted_at timestamp_tz, _ab_source_file_url varchar"
+        tables = {
+            contract.table: f"{columns(contract.columns)}, {audit}, batch_id number",
+            contract.quarantine_table: f"{audit}, _ab_source_file_line number, document varchar, reason varchar,"
+            " detail varchar, batch_id number",
+        }
+        for array in contract.arrays:
+            body = columns([array.value] if array.value is not None else array.columns)
+            tables[array.table] = f"{keys}, {array.position_column} integer, {body}, _airbyte_raw_id varchar"
+        for mapping in contract.maps:
+            tables[mapping.table] = (
+                f"{keys}, {mapping.key_column} varchar, {columns([mapping.value])}, _airbyte_raw_id varchar"
+            )
+        return [f"create table if not exists {self._parsed(name)} ({body})" for name, body in tables.items()]
 
     def outputs(self, contract: ParsingContract, judged: DataFrame) -> dict[str, DataFrame]:
         """Each parsed table's new rows: the parent, the quarantine, and one child table per array or map."""
@@ -280,13 +403,16 @@ class SnowparkParser:
         valid = judged.filter(col("REASON").is_null())
         keys = [self._value(c).alias(c.name) for c in contract.columns if c.name in contract.parent_key]
         outputs = {
-            contract.table: valid.select(*[self._value(c).alias(c.name) for c in contract.columns], *audit),
+            contract.table: valid.select(
+                *[self._value(c).alias(c.name) for c in contract.columns], *audit, col("batch_id")
+            ),
             contract.quarantine_table: judged.filter(col("REASON").is_not_null()).select(
                 *audit,
                 col("_ab_source_file_line"),
                 col(contract.source_column).alias("document"),
                 col("REASON").alias("reason"),
                 col("DETAIL").alias("detail"),
+                col("batch_id"),
             ),
         }
         for array in contract.arrays:
@@ -311,3 +437,14 @@ class SnowparkParser:
     @staticmethod
     def _value(column: Column) -> SnowparkColumn:
         return sql_expr(_typed(_get(column.keys), column.type))
+
+
+def snowpark_parser(warehouse: SnowflakeWarehouse) -> SnowparkParser:
+    """The cloud profile's parser: a Snowpark session per parse, from the warehouse's key-pair connection."""
+
+    @contextmanager
+    def open_session() -> Iterator[Session]:
+        with closing(Session.builder.configs(warehouse.connection_parameters()).create()) as session:
+            yield session
+
+    return SnowparkParser(open_session)

@@ -1,6 +1,7 @@
 """Run the suites on an audit build with Great Expectations and turn the result into a verdict.
 
-A file-backed GX context under ``$ELT_DATA_DIR/gx`` keeps the validation results and builds Data Docs.
+The GX context is ephemeral: suites, results and the datasource (whose connection may carry credentials) live
+in memory; what is kept is each build's Data Docs site under ``$ELT_DATA_DIR/gx/<build>``.
 """
 
 from __future__ import annotations
@@ -9,34 +10,45 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import great_expectations as gx
+import sqlalchemy as sa
 from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.core import ExpectationValidationResult
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.expectations.expectation import Expectation
 
 from elt.quality._duckdb_dialect import enable_duckdb_persisted_connection, release_connections
+from elt.quality._suites import CHECK
+from elt.settings import Severity
 
 _DATASOURCE = "warehouse"
+_SITE = "build"
 
 
 @dataclass(frozen=True)
 class FailedExpectation:
     table: str
+    check: str
     expectation: str
     description: str
+    severity: Severity
     unexpected: int | None
 
     def __str__(self) -> str:
         count = "" if self.unexpected is None else f" ({self.unexpected} unexpected)"
-        return f"{self.table}: {self.description} [{self.expectation}]{count}"
+        return f"{self.check}: {self.description} [{self.expectation}]{count}"
 
 
 @dataclass(frozen=True)
 class GateVerdict:
+    """The gate's answer: closed by any critical failure; warnings are reported, never closing it."""
+
     build_schema: str
     evaluated: int
     failed: list[FailedExpectation] = field(default_factory=list)
+    warnings: list[FailedExpectation] = field(default_factory=list)
     data_docs: Path | None = None
 
     @property
@@ -49,59 +61,110 @@ class GateVerdict:
 
 
 def run_gate(
-    sqlalchemy_url: str, build_schema: str, suites: Mapping[str, list[Expectation]], gx_dir: Path
+    sqlalchemy_url: str,
+    build_schema: str,
+    suites: Mapping[str, list[Expectation]],
+    gx_dir: Path,
+    connect_args: Mapping[str, Any] | None = None,
 ) -> GateVerdict:
-    """Validate every table of ``suites`` in ``build_schema``; all SQL runs on the engine."""
+    """Validate every table of ``suites`` in ``build_schema``; all SQL runs on the engine.
+
+    Each build gets its own Data Docs site, ``gx_dir/<build_schema>``, whose index shows that run's results only.
+    ``connect_args`` (Snowflake's private key) go to the engine only: the context is ephemeral, nothing is saved.
+    """
     enable_duckdb_persisted_connection()
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    gx_dir.mkdir(parents=True, exist_ok=True)
-    context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
+    site = gx_dir / build_schema
+    context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    if _DATASOURCE in context.data_sources.all():
-        context.data_sources.delete(_DATASOURCE)
-    source = context.data_sources.add_sql(name=_DATASOURCE, connection_string=sqlalchemy_url)
-    definitions = []
-    for table, expectations in suites.items():
-        asset = source.add_table_asset(name=table, table_name=table, schema_name=build_schema)
-        suite = context.suites.add_or_update(gx.ExpectationSuite(name=table, expectations=expectations))
-        definitions.append(
-            context.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=table, data=asset.add_batch_definition_whole_table("all"), suite=suite)
+    context.add_data_docs_site(
+        _SITE,
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    engine_kwargs = {"connect_args": dict(connect_args)} if connect_args else {}
+    source = context.data_sources.add_sql(name=_DATASOURCE, connection_string=sqlalchemy_url, kwargs=engine_kwargs)
+    definitions: list[gx.ValidationDefinition] = []
+    try:
+        present = _relations(source.get_engine(), build_schema)
+        missing = [table for table in suites if table.lower() not in present]
+        for table, expectations in suites.items():
+            if table in missing:
+                continue
+            asset = source.add_table_asset(name=table, table_name=table, schema_name=build_schema)
+            suite = context.suites.add_or_update(gx.ExpectationSuite(name=table, expectations=expectations))
+            batches = asset.add_batch_definition_whole_table("all")
+            definitions.append(
+                context.validation_definitions.add_or_update(
+                    gx.ValidationDefinition(name=table, data=batches, suite=suite)
+                )
+            )
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name="publication_gate",
+                validation_definitions=definitions,
+                actions=[UpdateDataDocsAction(name="docs", site_names=[_SITE])],
             )
         )
-    checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name="publication_gate",
-            validation_definitions=definitions,
-            actions=[UpdateDataDocsAction(name="docs")],
-        )
-    )
-    try:
         result = checkpoint.run(run_id=gx.RunIdentifier(run_name=build_schema))
     finally:
         for datasource in {id(d): d for d in [source, *(v.data.data_asset.datasource for v in definitions)]}.values():
             release_connections(datasource)
-    failed: list[FailedExpectation] = []
-    evaluated = 0
-    for validation in result.run_results.values():
-        table = validation.suite_name
-        for outcome in validation.results:
-            evaluated += 1
-            if outcome.success:
-                continue
-            config = outcome.expectation_config
-            details = outcome.result or {}
-            unexpected = details.get("unexpected_count", details.get("observed_value"))
-            failed.append(
-                FailedExpectation(
-                    table=table,
-                    expectation=config.type,
-                    description=config.description or config.type,
-                    unexpected=unexpected if isinstance(unexpected, int) else None,
-                )
-            )
-            if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-                message = outcome.exception_info.get("exception_message")
-                failed[-1] = FailedExpectation(table, config.type, f"{failed[-1].description}: error {message}", None)
-    docs = gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    return GateVerdict(build_schema, evaluated, failed, docs if docs.exists() else None)
+    outcomes = [(v.suite_name, o) for v in result.run_results.values() for o in v.results]
+    unmet = [_absent(table) for table in missing]
+    unmet += [_unmet(table, outcome) for table, outcome in outcomes if not outcome.success]
+    docs = site / "index.html"
+    return GateVerdict(
+        build_schema,
+        evaluated=len(outcomes) + len(missing),
+        failed=[f for f in unmet if f.severity is Severity.CRITICAL],
+        warnings=[f for f in unmet if f.severity is not Severity.CRITICAL],
+        data_docs=docs if docs.exists() else None,
+    )
+
+
+def _relations(engine: sa.Engine, schema: str) -> set[str]:
+    """The tables and views of ``schema``, lower-cased as dialects that fold unquoted names report them."""
+    inspector = sa.inspect(engine)
+    return {n.lower() for n in [*inspector.get_table_names(schema=schema), *inspector.get_view_names(schema=schema)]}
+
+
+def _absent(table: str) -> FailedExpectation:
+    """A table the suites expect that the build lacks: nothing of it can be validated, so the gate closes."""
+    return FailedExpectation(
+        table=table,
+        check=f"{table}.exists",
+        expectation="table_exists",
+        description=f"the build has {table}",
+        severity=Severity.CRITICAL,
+        unexpected=None,
+    )
+
+
+def _unmet(table: str, outcome: ExpectationValidationResult) -> FailedExpectation:
+    config = outcome.expectation_config
+    description = config.description or config.type
+    details = outcome.result or {}
+    unexpected = details.get("unexpected_count", details.get("observed_value"))
+    error = _error(outcome.exception_info or {})
+    if error is not None:
+        description, unexpected = f"{description}: error {error}", None
+    return FailedExpectation(
+        table=table,
+        check=(config.meta or {}).get(CHECK, f"{table}.{config.type}"),
+        expectation=config.type,
+        description=description,
+        severity=Severity(getattr(config.severity, "value", config.severity)),
+        unexpected=unexpected if isinstance(unexpected, int) else None,
+    )
+
+
+def _error(info: dict) -> str | None:
+    """The first line of the error that kept a check from running; GX reports it whole or per metric."""
+    for entry in [info, *(v for v in info.values() if isinstance(v, dict))]:
+        if entry.get("raised_exception"):
+            return str(entry.get("exception_message")).strip().splitlines()[0]
+    return None

@@ -1,87 +1,374 @@
-"""Expectation suites as code, one per published table. Every expectation here is critical: it closes the gate."""
+"""Expectation suites as code, one per mart of the audit build.
+
+Every expectation carries a check id (``<table>.<check>``, in its ``meta``) by which the gate's configuration
+gives it a severity: ``critical`` (the default) closes the gate, ``warning`` is only reported. Thresholds come
+from :class:`elt.settings.GateSettings`; all SQL runs on the engine (see ``_queries``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import great_expectations.expectations as gxe
+import yaml
 from great_expectations.expectations.expectation import Expectation
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from elt.quality import _queries as q
+from elt.settings import DailyBounds, GateSettings, Severity
+
+CHECK = "check"
+_SEVERITIES = {Severity.CRITICAL: FailureSeverity.CRITICAL, Severity.WARNING: FailureSeverity.WARNING}
 
 
-def _unexpected(description: str, where: str) -> gxe.UnexpectedRowsExpectation:
-    """Rows breaking a rule the generic expectations cannot say, as SQL run on the engine."""
-    return gxe.UnexpectedRowsExpectation(
-        description=description, unexpected_rows_query=f"select * from {{batch}} where {where}"
-    )
+@dataclass(frozen=True)
+class SuiteContext:
+    """What the suites need to know about the build besides its tables."""
+
+    build_schema: str
+    streams: Sequence[str]
+    accepted_regions: Sequence[str]
+    last_published_batch: int | None = None
 
 
-def _keys(column: str) -> list[Expectation]:
-    return [
-        gxe.ExpectColumnValuesToNotBeNull(column=column, description=f"{column} is never null"),
-        gxe.ExpectColumnValuesToBeUnique(column=column, description=f"{column} is unique"),
-    ]
+class _Suite:
+    """Collects one table's expectations, each under its check id."""
 
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.expectations: list[Expectation] = []
 
-def _not_null(*columns: str) -> list[Expectation]:
-    return [gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is never null") for c in columns]
+    def add(self, check: str, expectation: Expectation) -> _Suite:
+        expectation.meta = {CHECK: f"{self.table}.{check}"}
+        self.expectations.append(expectation)
+        return self
 
+    def rows(self, check: str, description: str, query: str) -> _Suite:
+        return self.add(check, gxe.UnexpectedRowsExpectation(description=description, unexpected_rows_query=query))
 
-def mart_suites(quarantine_rate_max: Mapping[str, float], default_rate_max: float) -> dict[str, list[Expectation]]:
-    """The expectations per table of the audit build; quarantine thresholds come from settings."""
-    rate_rules = [
-        _unexpected(
-            f"quarantine rate of {stream} is at most {limit:.2%}",
-            f"stream = '{stream}' and quarantine_rate > {limit}",
-        )
-        for stream, limit in sorted(quarantine_rate_max.items())
-    ]
-    listed = ", ".join(f"'{s}'" for s in sorted(quarantine_rate_max)) or "''"
-    rate_rules.append(
-        _unexpected(
-            f"quarantine rate of every other stream is at most {default_rate_max:.2%}",
-            f"stream not in ({listed}) and quarantine_rate > {default_rate_max}",
-        )
-    )
-    return {
-        "rpt_reconciliation": [
-            _unexpected("records landed = records in RAW", "landed <> in_raw"),
-            _unexpected(
-                "records in RAW = duplicates + valid + quarantined",
-                "in_raw <> duplicates + valid + quarantined",
-            ),
-            *rate_rules,
-        ],
-        "fct_sales": [
-            *_keys("sale_id"),
-            *_not_null("customer_key", "product_key", "location_key", "date_key", "sold_at"),
-            gxe.ExpectColumnValuesToBeBetween(column="quantity", min_value=1, description="quantity is above zero"),
-            _unexpected(
-                "net_amount = gross_amount - discount_amount + tax_amount",
-                "net_amount <> gross_amount - discount_amount + tax_amount",
-            ),
-            _unexpected("gross_amount = quantity * unit_price", "gross_amount <> quantity * unit_price"),
-        ],
-        "dim_customer": [
-            *_keys("customer_key"),
-            _unexpected(
-                "each customer has exactly one current version",
-                "customer_id in (select customer_id from {batch} group by customer_id"
-                " having count(*) filter (where is_current) <> 1)",
-            ),
-        ],
-        "dim_product": [*_keys("product_key"), *_not_null("product_id", "category")],
-        "dim_location": [*_keys("location_key"), *_not_null("location_id", "region")],
-        "dim_date": _keys("date_key"),
-        "fct_reviews": [
-            *_keys("review_id"),
-            *_not_null("product_key", "created_at"),
+    def not_null(self, *columns: str) -> _Suite:
+        for c in columns:
+            self.add(f"{c}_not_null", gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is never null"))
+        return self
+
+    def unique(self, *columns: str) -> _Suite:
+        for c in columns:
+            self.add(f"{c}_unique", gxe.ExpectColumnValuesToBeUnique(column=c, description=f"{c} is unique"))
+        return self
+
+    def keys(self, *columns: str) -> _Suite:
+        return self.not_null(*columns).unique(*columns)
+
+    def between(self, column: str, low: float | None = None, high: float | None = None) -> _Suite:
+        limits = (f"at least {low}" if low is not None else None, f"at most {high}" if high is not None else None)
+        bounds = " and ".join(limit for limit in limits if limit)
+        return self.add(
+            f"{column}_range",
             gxe.ExpectColumnValuesToBeBetween(
-                column="rating_overall",
-                min_value=1,
-                max_value=5,
-                description="rating_overall is between 1 and 5",
+                column=column, min_value=low, max_value=high, description=f"{column} is {bounds}"
             ),
-        ],
-        "mart_daily_revenue": _not_null("date_day", "region", "category", "net_amount"),
-        "mart_product_ratings": _keys("product_key"),
-    }
+        )
+
+    def has_rows(self) -> _Suite:
+        return self.add("has_rows", gxe.ExpectTableRowCountToBeBetween(min_value=1, description="has rows"))
+
+    def references(self, column: str, table: str, key: str, schema: str) -> _Suite:
+        return self.rows(
+            f"{column}_in_{table}",
+            f"every {column} exists in {table}.{key}",
+            q.not_in(column, f"{schema}.{table}", key),
+        )
+
+
+def _reconciled(suite: _Suite, schema: str, stream: str, column: str = "valid") -> _Suite:
+    """Row count tied to the reconciliation: this table holds the stream's ``column`` records."""
+    return suite.rows(
+        "matches_reconciliation",
+        f"row count = rpt_reconciliation.{column} of {stream}",
+        q.differs(
+            "select count(*) from {batch}",
+            f"select {column} from {schema}.rpt_reconciliation where stream = '{stream}'",
+        ),
+    )
+
+
+def _quarantine_rules(suite: _Suite, context: SuiteContext, gate: GateSettings) -> None:
+    """The quarantine rate per batch, not over a stream's history: a rejected batch is judged once."""
+    rates = q.batch_quarantine_rates(context.build_schema)
+    newest = f"batch_id = ({q.newest_batch(context.build_schema)})"
+    published = context.last_published_batch if context.last_published_batch is not None else -1
+    for stream in context.streams:
+        limit = gate.quarantine_threshold(stream)
+        in_build = f"stream = '{stream}' and stream in (select stream from {{batch}})"
+        suite.rows(
+            "quarantine_rate",
+            f"quarantine rate of {stream} in the newest batch is at most {limit:.2%}",
+            f"select * from ({rates}) as rates where {in_build} and {newest} and quarantine_rate > {limit}",
+        )
+        suite.rows(
+            "quarantined",
+            f"no record of {stream} in the newest batch is quarantined",
+            f"select * from ({rates}) as rates where {in_build} and {newest} and quarantined > 0",
+        )
+        suite.rows(
+            "earlier_batch_quarantine_rate",
+            f"quarantine rate of {stream} in each unpublished earlier batch is at most {limit:.2%}",
+            f"select * from ({rates}) as rates where {in_build} and not {newest}"
+            f" and batch_id > {published} and quarantine_rate > {limit}",
+        )
+
+
+def _daily(suite: _Suite, name: str, *, day: str, value: str, bounds: DailyBounds, label: str) -> None:
+    suite.rows(
+        f"{name}_within_median_ratio",
+        f"{label} of the newest day is within {bounds.min_ratio_to_median:g}-"
+        f"{bounds.max_ratio_to_median:g}x the median of the {bounds.trailing_days} days before",
+        q.newest_day_outside_median_ratio(day, value, bounds),
+    )
+    suite.rows(
+        f"{name}_within_stddevs",
+        f"{label} of the newest day is within {bounds.max_stddevs:g} standard deviations of the"
+        f" {bounds.trailing_days} days before",
+        q.newest_day_outside_stddevs(day, value, bounds),
+    )
+
+
+def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
+    s = context.build_schema
+    hours = gate.freshness_max_age_hours
+
+    reconciliation = (
+        _Suite("rpt_reconciliation")
+        .add(
+            "streams_match_catalogue",
+            gxe.ExpectColumnDistinctValuesToEqualSet(
+                column="stream", value_set=list(context.streams), description="one row per catalogue stream"
+            ),
+        )
+        .unique("stream")
+        .rows("landed_equals_raw", "records landed = records in RAW", q.rows_where("landed <> in_raw"))
+        .rows(
+            "raw_accounted_for",
+            "records in RAW = duplicates + valid + quarantined",
+            q.rows_where("in_raw <> duplicates + valid + quarantined"),
+        )
+    )
+    _quarantine_rules(reconciliation, context, gate)
+
+    reasons = (
+        _Suite("rpt_quarantine_reasons")
+        .not_null("stream", "reason")
+        .add(
+            "stream_in_catalogue",
+            gxe.ExpectColumnValuesToBeInSet(
+                column="stream", value_set=list(context.streams), description="stream is a catalogue stream"
+            ),
+        )
+        .add(
+            "stream_reason_unique",
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["stream", "reason"], description="one row per stream and reason"
+            ),
+        )
+        .between("records", low=1)
+        .rows(
+            "matches_reconciliation",
+            "records per stream = rpt_reconciliation.quarantined",
+            f"select * from {s}.rpt_reconciliation as recon where quarantined <> coalesce("
+            "(select sum(records) from {batch} where stream = recon.stream), 0)",
+        )
+    )
+
+    sales_quarantine = (
+        _Suite("sales_quarantine")
+        .not_null("quarantine_reason", "detail", "_airbyte_raw_id")
+        .unique("_airbyte_raw_id")
+        .rows(
+            "matches_reasons",
+            "row count = rpt_quarantine_reasons.records of sales",
+            q.differs(
+                "select count(*) from {batch}",
+                f"select coalesce(sum(records), 0) from {s}.rpt_quarantine_reasons where stream = 'sales'",
+            ),
+        )
+    )
+
+    sales = _Suite("fct_sales").has_rows()
+    _reconciled(sales, s, "sales")
+    sales.keys("sale_id", "_airbyte_raw_id").not_null(
+        "customer_key",
+        "product_key",
+        "location_key",
+        "date_key",
+        "sold_at",
+        "unit_price",
+        "gross_amount",
+        "discount_amount",
+        "tax_amount",
+        "net_amount",
+    )
+    sales.between("quantity", low=1).between("unit_price", low=0).between("tax_amount", low=0)
+    sales.rows(
+        "discount_within_gross",
+        "0 <= discount_amount <= gross_amount",
+        q.rows_where("discount_amount < 0 or discount_amount > gross_amount"),
+    )
+    sales.rows(
+        "gross_amount",
+        "gross_amount = quantity * unit_price",
+        q.rows_where("gross_amount <> quantity * unit_price"),
+    )
+    sales.rows(
+        "net_amount",
+        "net_amount = gross_amount - discount_amount + tax_amount",
+        q.rows_where("net_amount <> gross_amount - discount_amount + tax_amount"),
+    )
+    for column, dimension in (
+        ("customer_key", "dim_customer"),
+        ("product_key", "dim_product"),
+        ("location_key", "dim_location"),
+        ("date_key", "dim_date"),
+    ):
+        sales.references(column, dimension, column, s)
+    sales.rows("fresh", f"the newest sale is at most {hours} hours old", q.older_than("sold_at", hours))
+
+    reviews = _Suite("fct_reviews")
+    _reconciled(reviews, s, "reviews")
+    reviews.keys("review_id", "_airbyte_raw_id").not_null("product_key", "created_at", "rating_overall")
+    for column in ("rating_overall", "rating_value", "rating_quality"):
+        reviews.between(column, low=1, high=5)
+    for column in ("tag_count", "helpful_vote_count", "up_vote_count"):
+        reviews.between(column, low=0)
+    reviews.rows(
+        "up_votes_within_votes",
+        "up_vote_count <= helpful_vote_count",
+        q.rows_where("up_vote_count > helpful_vote_count"),
+    )
+    reviews.references("product_key", "dim_product", "product_key", s)
+    reviews.references("date_key", "dim_date", "date_key", s)
+    reviews.rows("fresh", f"the newest review is at most {hours} hours old", q.older_than("created_at", hours))
+    _daily(
+        reviews,
+        "daily_volume",
+        day="cast(created_at as date)",
+        value="count(*)",
+        bounds=gate.daily_reviews,
+        label="review count",
+    )
+
+    customers = _Suite("dim_customer").has_rows()
+    _reconciled(customers, s, "customers")
+    customers.keys("customer_key", "_airbyte_raw_id").not_null("customer_id", "valid_from", "is_current")
+    customers.rows(
+        "one_current_version",
+        "each customer has exactly one current version",
+        f"select customer_id from {s}.dim_customer group by customer_id"
+        " having sum(case when is_current then 1 else 0 end) <> 1"
+        " and customer_id in (select customer_id from {batch})",
+    )
+    customers.rows(
+        "validity_ordered",
+        "valid_from < valid_to, and only the current version has no valid_to",
+        q.rows_where("valid_to <= valid_from or (valid_to is null) <> is_current"),
+    )
+
+    products = _Suite("dim_product").has_rows()
+    _reconciled(products, s, "products")
+    products.keys("product_key", "product_id").not_null("category").between("list_price", low=0)
+
+    locations = _Suite("dim_location").has_rows()
+    _reconciled(locations, s, "locations")
+    locations.keys("location_key", "location_id").add(
+        "region_accepted",
+        gxe.ExpectColumnValuesToBeInSet(
+            column="region", value_set=list(context.accepted_regions), description="region is an accepted region"
+        ),
+    )
+
+    dates = (
+        _Suite("dim_date")
+        .keys("date_key", "date_day")
+        .between("month", low=1, high=12)
+        .between("day_of_month", low=1, high=31)
+        .between("day_of_week", low=1, high=7)
+    )
+
+    revenue = (
+        _Suite("mart_daily_revenue")
+        .not_null("date_day", "region", "category", "net_amount")
+        .add(
+            "day_region_category_unique",
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["date_day", "region", "category"], description="one row per day, region and category"
+            ),
+        )
+        .between("sales_count", low=1)
+        .rows(
+            "matches_fct_sales",
+            "sales and net_amount add up to fct_sales (to the cent)",
+            "select mart.sales, mart.net, facts.sales as fact_sales, facts.net as fact_net"
+            " from (select sum(sales_count) as sales, sum(net_amount) as net from {batch}) as mart,"
+            f" (select count(*) as sales, sum(net_amount) as net from {s}.fct_sales) as facts"
+            " where mart.sales <> facts.sales or abs(mart.net - facts.net) >= 0.01",
+        )
+    )
+    _daily(
+        revenue, "net_amount", day="date_day", value="sum(net_amount)", bounds=gate.daily_revenue, label="net revenue"
+    )
+
+    ratings = (
+        _Suite("mart_product_ratings")
+        .keys("product_key")
+        .between("review_count", low=0)
+        .between("avg_rating_overall", low=1, high=5)
+        .rows(
+            "covers_products",
+            "one row per dim_product row",
+            q.differs("select count(*) from {batch}", f"select count(*) from {s}.dim_product"),
+        )
+        .rows(
+            "matches_fct_reviews",
+            "review_count adds up to fct_reviews",
+            q.differs("select sum(review_count) from {batch}", f"select count(*) from {s}.fct_reviews"),
+        )
+    )
+
+    return [
+        reconciliation,
+        reasons,
+        sales_quarantine,
+        sales,
+        reviews,
+        customers,
+        products,
+        locations,
+        dates,
+        revenue,
+        ratings,
+    ]
+
+
+def dbt_project_var(project_dir: Path, name: str) -> Any:
+    """A ``vars:`` entry of the dbt project, so a rule dbt already states (accepted regions) is written once."""
+    with (project_dir / "dbt_project.yml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["vars"][name]
+
+
+def check_ids(suites: Iterable[Sequence[Expectation]]) -> set[str]:
+    return {e.meta[CHECK] for expectations in suites for e in expectations}
+
+
+def mart_suites(context: SuiteContext, gate: GateSettings) -> dict[str, list[Expectation]]:
+    """The expectations per table of the audit build, each with the severity the configuration gives it."""
+    suites = {suite.table: suite.expectations for suite in _suites(context, gate)}
+    unknown = sorted(set(gate.severity) - check_ids(suites.values()))
+    if unknown:
+        raise ValueError(f"the gate configuration names checks that do not exist: {unknown}")
+    for expectations in suites.values():
+        for expectation in expectations:
+            severity = gate.severity.get(expectation.meta[CHECK], Severity.CRITICAL)
+            expectation.severity = _SEVERITIES[severity]
+    return suites

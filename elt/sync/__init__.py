@@ -2,7 +2,9 @@
 
 from elt.sync._airbyte import AirbyteJobError, AirbyteSync, AirbyteSyncError
 from elt.sync._embedded import EmbeddedSync
-from elt.sync._result import FileProblem, JobFigures, LoadedFile, SyncResult
+from elt.sync._job_details import JobDetails, config_api_root
+from elt.sync._prefect import airbyte_sync
+from elt.sync._result import FileProblem, JobFigures, LoadedFile, Sync, SyncResult
 
 __all__ = [
     "AirbyteJobError",
@@ -10,7 +12,11 @@ __all__ = [
     "AirbyteSyncError",
     "EmbeddedSync",
     "FileProblem",
+    "JobDetails",
     "JobFigures",
     "LoadedFile",
+    "Sync",
     "SyncResult",
+    "airbyte_sync",
+    "config_api_root",
 ]

@@ -4,22 +4,25 @@ Connections are found by the names Terraform gives them (``<name_prefix>-<catalo
 by id. The SDK's client-credentials hook fetches the access token and renews it 60 s before it expires, so a
 short-lived token survives a long wait; a 401 (a token revoked early) drops the cached token and the call is
 tried once more. 5xx, 429 and dropped connections are retried with backoff; any other 4xx fails at once.
+A finished job's failure reason and emitted/committed counts are not in the public API: ``_job_details`` reads
+them from Airbyte's Config API where it answers.
 """
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import TypeVar
 
 import httpx
 from airbyte_api import AirbyteAPI, api, errors, models
 
 from elt.settings import AirbyteSettings
+from elt.sync._job_details import JobDetails, config_api_root, fetch_job_details
 from elt.sync._result import JobFigures, SyncResult
 
 T = TypeVar("T")
@@ -38,43 +41,50 @@ class AirbyteSyncError(RuntimeError):
 
 
 class AirbyteJobError(RuntimeError):
-    """A job ended failed or cancelled, or was cancelled by us (timeout, flow run cancelled)."""
+    """A job ended failed or cancelled, or was cancelled by us (timeout, flow run cancelled).
 
-
-def failure_reason(payload: dict[str, object]) -> str | None:
-    """Airbyte's own message for a failed job, where the server sends one.
-
-    The public ``JobResponse`` has no failure field; servers that add Airbyte's attempt ``failureSummary``
-    (the config API's shape: ``failures[].externalMessage``) have it read here.
+    ``figures`` holds what Airbyte reported of a job that ran to a terminal status, so the summary keeps it.
     """
-    summary = payload.get("failureSummary")
-    failures = summary.get("failures", []) if isinstance(summary, dict) else []
-    messages = [f["externalMessage"] for f in failures if isinstance(f, dict) and f.get("externalMessage")]
-    return "; ".join(messages) or None
+
+    def __init__(self, message: str, figures: JobFigures | None = None) -> None:
+        super().__init__(message)
+        self.figures = figures
 
 
 class AirbyteSync:
-    """Syncs each named connection once, concurrently under ``max_concurrent``, and reports each job's figures."""
+    """Syncs each named connection once, concurrently under ``max_concurrent``, and reports each job's figures.
+
+    ``client_secret`` is called once, on the first API call, so building the sync costs no secret look-up.
+    """
 
     def __init__(
         self,
         settings: AirbyteSettings,
         connection_names: Sequence[str],
         *,
-        client_secret: str,
+        client_secret: Callable[[], str],
         should_stop: Callable[[], bool] = lambda: False,
     ) -> None:
         self.settings = settings
         self.connection_names = tuple(connection_names)
+        self.client_secret = client_secret
         self.should_stop = should_stop
-        base_url = settings.base_url.rstrip("/")
+        self.base_url = settings.base_url.rstrip("/")
+        self.token_url = f"{self.base_url}/applications/token"
+
+    @cached_property
+    def _secret(self) -> str:
+        return self.client_secret()
+
+    @cached_property
+    def api(self) -> AirbyteAPI:
         credentials = models.SchemeClientCredentials(
-            client_id=settings.client_id, client_secret=client_secret, token_url=f"{base_url}/applications/token"
+            client_id=self.settings.client_id, client_secret=self._secret, token_url=self.token_url
         )
-        self.api = AirbyteAPI(
-            server_url=base_url,
+        return AirbyteAPI(
+            server_url=self.base_url,
             security=models.Security(client_credentials=credentials),
-            timeout_ms=int(settings.request_timeout_seconds * 1000),
+            timeout_ms=int(self.settings.request_timeout_seconds * 1000),
         )
 
     def sync(self) -> SyncResult:
@@ -85,13 +95,19 @@ class AirbyteSync:
         failures = [f"{name}: no Airbyte connection of that name" for name in self.connection_names if name not in ids]
         found = [name for name in self.connection_names if name in ids]
         with ThreadPoolExecutor(max_workers=self.settings.max_concurrent) as pool:
-            futures = {name: pool.submit(self._sync_connection, name, ids[name], deadline) for name in found}
+            # Each job runs in a copy of the caller's context: ``should_stop`` and logging see the Prefect run.
+            futures = {
+                name: pool.submit(contextvars.copy_context().run, self._sync_connection, name, ids[name], deadline)
+                for name in found
+            }
         for name, future in futures.items():
             error = future.exception()
             if error is None:
                 result.jobs.append(future.result())
-            else:
-                failures.append(f"{name}: {error}")
+                continue
+            failures.append(f"{name}: {error}")
+            if isinstance(error, AirbyteJobError) and error.figures is not None:
+                result.jobs.append(error.figures)
         if failures:
             raise AirbyteSyncError(failures, result)
         return result
@@ -119,11 +135,34 @@ class AirbyteSync:
             with suppress(errors.AirbyteAPIError, httpx.TransportError):
                 self._call(lambda: self.api.jobs.cancel_job(request=api.CancelJobRequest(job_id=job.job_id)))
             raise
+        details = self._details(job.job_id)
+        figures = JobFigures(
+            name,
+            job.job_id,
+            job.status.value,
+            job.duration,
+            job.rows_synced,
+            job.bytes_synced,
+            details.records_emitted,
+            details.bytes_emitted,
+            details.records_committed,
+            details.bytes_committed,
+        )
         if job.status is not models.JobStatusEnum.SUCCEEDED:
-            raise AirbyteJobError(f"job {job.job_id} {job.status.value}: {job.failure or 'Airbyte gave no reason'}")
-        return JobFigures(name, job.job_id, job.status.value, job.rows_synced, job.bytes_synced, job.duration)
+            raise AirbyteJobError(_failure_message(job, details), figures)
+        return figures
 
-    def _start(self, connection_id: str) -> _Job:
+    def _details(self, job_id: int) -> JobDetails:
+        return fetch_job_details(
+            config_api_root(self.settings.base_url, self.settings.config_api_url),
+            job_id,
+            token_url=self.token_url,
+            client_id=self.settings.client_id,
+            client_secret=self._secret,
+            timeout=self.settings.request_timeout_seconds,
+        )
+
+    def _start(self, connection_id: str) -> models.JobResponse:
         request = models.JobCreateRequest(connection_id=connection_id, job_type=models.JobTypeEnum.SYNC)
         try:
             created = self._call(partial(self.api.jobs.create_job, request=request))
@@ -131,9 +170,9 @@ class AirbyteSync:
             if exc.status_code != httpx.codes.CONFLICT:
                 raise
             return self._running_job(connection_id)
-        return _Job.read(created)
+        return _job_of(created)
 
-    def _running_job(self, connection_id: str) -> _Job:
+    def _running_job(self, connection_id: str) -> models.JobResponse:
         """A sync is already running (HTTP 409): attach to it rather than fail."""
         request = api.ListJobsRequest(
             connection_id=connection_id, job_type=models.JobTypeEnum.SYNC, order_by="createdAt|DESC", limit=10
@@ -142,10 +181,10 @@ class AirbyteSync:
         jobs = listed.jobs_response.data if listed.jobs_response else []
         for job in jobs:
             if job.status not in TERMINAL:
-                return _Job.of(job)
+                return job
         raise AirbyteJobError(f"connection {connection_id}: Airbyte says a sync is running but lists none")
 
-    def _wait(self, job: _Job, deadline: float) -> _Job:
+    def _wait(self, job: models.JobResponse, deadline: float) -> models.JobResponse:
         interval = self.settings.poll_seconds
         while job.status not in TERMINAL:
             if self.should_stop():
@@ -156,7 +195,7 @@ class AirbyteSync:
             time.sleep(min(interval, remaining))
             interval = min(interval * 2, self.settings.poll_max_seconds)
             request = api.GetJobRequest(job_id=job.job_id)
-            job = _Job.read(self._call(partial(self.api.jobs.get_job, request=request)))
+            job = _job_of(self._call(partial(self.api.jobs.get_job, request=request)))
         return job
 
     def _call(self, call: Callable[[], T]) -> T:
@@ -180,24 +219,21 @@ class AirbyteSync:
             delay = min(delay * 2, self.settings.poll_max_seconds)
 
 
-@dataclass(frozen=True)
-class _Job:
-    """A job as last read, with the failure reason its raw payload may carry."""
+def _job_of(reply: api.CreateJobResponse | api.GetJobResponse) -> models.JobResponse:
+    if reply.job_response is None:
+        raise AirbyteJobError(f"Airbyte answered {reply.status_code} without a job")
+    return reply.job_response
 
-    job_id: int
-    status: models.JobStatusEnum
-    rows_synced: int | None = None
-    bytes_synced: int | None = None
-    duration: str | None = None
-    failure: str | None = None
 
-    @classmethod
-    def of(cls, job: models.JobResponse, payload: dict[str, object] | None = None) -> _Job:
-        reason = failure_reason(payload or {})
-        return cls(job.job_id, job.status, job.rows_synced, job.bytes_synced, job.duration, reason)
-
-    @classmethod
-    def read(cls, reply: api.CreateJobResponse | api.GetJobResponse) -> _Job:
-        if reply.job_response is None:
-            raise AirbyteJobError(f"Airbyte answered {reply.status_code} without a job")
-        return cls.of(reply.job_response, reply.raw_response.json())
+def _failure_message(job: models.JobResponse, details: JobDetails) -> str:
+    """Airbyte's own reason where its Config API gave one; else everything the public API says of the job."""
+    head = f"job {job.job_id} {job.status.value} after {job.duration or '?'}"
+    if details.failure:
+        return f"{head}: {details.failure}"
+    # The public JobResponse has no failure field: without the attempts, status and figures are all there is.
+    return (
+        f"{head}: Airbyte gave no reason (the public API has none; job details: {details.unavailable or 'none'});"
+        f" {job.rows_synced if job.rows_synced is not None else '?'} records and"
+        f" {job.bytes_synced if job.bytes_synced is not None else '?'} bytes synced, started {job.start_time},"
+        f" last updated {job.last_updated_at or '?'}"
+    )

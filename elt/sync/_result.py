@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,43 @@ class FileProblem:
 
 @dataclass(frozen=True)
 class JobFigures:
-    """One Airbyte job as its API reports it; Airbyte's public API gives one committed count, not emitted."""
+    """One Airbyte job's outcome and figures, each from where Airbyte reports it.
+
+    ``records_synced``/``bytes_synced`` are the public API's ``rowsSynced``/``bytesSynced``: one count per job that
+    the API does not say is emitted or committed, so it is kept under its own name. The emitted and committed
+    counts come from the job's attempts (Airbyte's Config API, summed over attempts) and are None where that
+    API did not answer. ``duration`` is the public API's ISO 8601 duration.
+    """
 
     connection: str
     job_id: int
     status: str
-    records: int | None
-    bytes: int | None
-    duration: str | None
+    duration: str | None = None
+    records_synced: int | None = None
+    bytes_synced: int | None = None
+    records_emitted: int | None = None
+    bytes_emitted: int | None = None
+    records_committed: int | None = None
+    bytes_committed: int | None = None
+
+    def describe(self) -> str:
+        """One line for logs and the run summary; ``?`` marks a figure Airbyte did not report."""
+
+        def n(value: int | None) -> str:
+            return "?" if value is None else str(value)
+
+        return (
+            f"{self.connection}: job {self.job_id} {self.status} in {self.duration or '?'};"
+            f" records emitted {n(self.records_emitted)}, committed {n(self.records_committed)};"
+            f" bytes emitted {n(self.bytes_emitted)}, committed {n(self.bytes_committed)}"
+            f" (public API: {n(self.records_synced)} records, {n(self.bytes_synced)} bytes synced)"
+        )
+
+
+class Sync(Protocol):
+    """What every ingestion engine offers the ``sync-streams`` task: land what is new, report it."""
+
+    def sync(self) -> SyncResult: ...
 
 
 @dataclass

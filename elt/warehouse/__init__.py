@@ -5,21 +5,31 @@ from elt.warehouse._base import (
     META_SCHEMA,
     PARSED_SCHEMA,
     RAW_SCHEMA,
+    SNAPSHOT_SCHEMA,
+    STORE_SCHEMA,
+    Merge,
     Publication,
     StreamFigures,
     Warehouse,
     build_schema_name,
+    build_schema_prefix,
 )
 from elt.warehouse._duckdb import DuckDBWarehouse
+from elt.warehouse._snowflake import SnowflakeWarehouse
 
 __all__ = [
     "ANALYTICS_SCHEMA",
     "META_SCHEMA",
     "PARSED_SCHEMA",
     "RAW_SCHEMA",
+    "SNAPSHOT_SCHEMA",
+    "STORE_SCHEMA",
     "DuckDBWarehouse",
+    "Merge",
     "Publication",
+    "SnowflakeWarehouse",
     "StreamFigures",
     "Warehouse",
     "build_schema_name",
+    "build_schema_prefix",
 ]

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 RAW_SCHEMA = "raw"
 PARSED_SCHEMA = "parsed"
 META_SCHEMA = "elt_meta"
 ANALYTICS_SCHEMA = "analytics"
+STORE_SCHEMA = "store"
+SNAPSHOT_SCHEMA = "snapshots"
 BUILD_SCHEMA_PREFIX = "audit_"
+
+
+def build_schema_prefix(batch_id: int) -> str:
+    """What every audit build of one batch is named with: ``audit_b000003_``."""
+    return f"{BUILD_SCHEMA_PREFIX}b{batch_id:06d}_"
 
 
 def build_schema_name(batch_id: int, at: datetime) -> str:
     """Name an audit build so that names sort by age: ``audit_b000003_20261124t130501``."""
-    return f"{BUILD_SCHEMA_PREFIX}b{batch_id:06d}_{at:%Y%m%dt%H%M%S}"
+    return f"{build_schema_prefix(batch_id)}{at:%Y%m%dt%H%M%S}"
 
 
 @dataclass(frozen=True)
@@ -30,10 +38,20 @@ class StreamFigures:
     quarantined: int
     quarantine_rate: float
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    held: int = 0
+    released: int = 0
 
     @property
     def balanced(self) -> bool:
         return self.landed == self.in_raw == self.duplicates + self.valid + self.quarantined
+
+
+@dataclass(frozen=True)
+class Merge:
+    """How an incremental fact publishes: the build's ``delta`` relation merged into the store by ``unique_key``."""
+
+    delta: str
+    unique_key: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -54,7 +72,9 @@ class Warehouse(Protocol):
 
     def reconciliation(self, build_schema: str) -> list[StreamFigures]: ...
 
-    def publish(self, build_schema: str, batch_id: int, relations: list[str]) -> list[str]: ...
+    def publish(
+        self, build_schema: str, batch_id: int, relations: list[str], merges: Mapping[str, Merge] | None = None
+    ) -> list[str]: ...
 
     def prune_builds(self, keep: int) -> list[str]: ...
 
@@ -67,3 +87,5 @@ class Warehouse(Protocol):
     def release_dbt_connections(self) -> None: ...
 
     def sqlalchemy_url(self) -> str: ...
+
+    def sqlalchemy_connect_args(self) -> dict[str, Any]: ...

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -14,6 +15,9 @@ from elt.warehouse._base import (
     META_SCHEMA,
     PARSED_SCHEMA,
     RAW_SCHEMA,
+    SNAPSHOT_SCHEMA,
+    STORE_SCHEMA,
+    Merge,
     Publication,
     StreamFigures,
 )
@@ -23,6 +27,8 @@ create schema if not exists {RAW_SCHEMA};
 create schema if not exists {PARSED_SCHEMA};
 create schema if not exists {META_SCHEMA};
 create schema if not exists {ANALYTICS_SCHEMA};
+create schema if not exists {STORE_SCHEMA};
+create schema if not exists {SNAPSHOT_SCHEMA};
 create table if not exists {META_SCHEMA}.batches (
     batch_id bigint primary key,
     extracted_at timestamptz not null
@@ -103,7 +109,7 @@ class DuckDBWarehouse:
         return Publication(*row) if row else None
 
     def reconciliation(self, build_schema: str) -> list[StreamFigures]:
-        """Read the build's reconciliation and quarantine reasons (a handful of rows, one per stream)."""
+        """Read the build's reconciliation, quarantine reasons and late arrivals (a handful of rows per stream)."""
         schema = quote(build_schema)
         with self.connect(read_only=True) as con:
             reasons: dict[str, dict[str, int]] = {}
@@ -112,43 +118,65 @@ class DuckDBWarehouse:
             ).fetchall():
                 reasons.setdefault(stream, {})[reason] = records
             rows = con.execute(
-                "select stream, landed, in_raw, duplicates, valid, quarantined, coalesce(quarantine_rate, 0)"
-                f" from {schema}.rpt_reconciliation order by stream"
+                "select stream, landed, in_raw, duplicates, valid, quarantined, coalesce(quarantine_rate, 0),"
+                " coalesce(late.held, 0), coalesce(late.released, 0)"
+                f" from {schema}.rpt_reconciliation left join {schema}.rpt_late_arrivals as late using (stream)"
+                " order by stream"
             ).fetchall()
-        return [StreamFigures(*row, quarantined_by_reason=reasons.get(row[0], {})) for row in rows]
+        return [
+            StreamFigures(*row[:7], quarantined_by_reason=reasons.get(row[0], {}), held=row[7], released=row[8])
+            for row in rows
+        ]
 
-    def publish(self, build_schema: str, batch_id: int, relations: list[str]) -> list[str]:
-        """Point a view of ``analytics`` at each of the build's ``relations`` in one transaction.
+    def publish(
+        self, build_schema: str, batch_id: int, relations: list[str], merges: Mapping[str, Merge] | None = None
+    ) -> list[str]:
+        """Publish the build's ``relations`` in ``analytics``, all in one transaction.
 
-        Readers see the previous publication or this one, never a mix; published views the build no longer
-        has are dropped in the same transaction.
+        A relation is a view over the build, unless ``merges`` names it: then the build's delta is merged into
+        the store's table by the unique key (delete, then insert) and the view reads the store, so the cost
+        follows the delta, not the table's history. Readers see the previous publication or this one, never a
+        mix; published views the build no longer has are dropped in the same transaction.
         """
+        merges = dict(merges or {})
         with self.transaction() as con:
-            present = {
-                name
-                for (name,) in con.execute(
-                    "select table_name from information_schema.tables where table_schema = ?", [build_schema]
-                ).fetchall()
-            }
-            missing = sorted(set(relations) - present)
+            present = self._relations(con, build_schema)
+            needed = set(relations) | {merge.delta for merge in merges.values()}
+            missing = sorted(needed - present)
             if not relations or missing:
                 raise ValueError(f"build {build_schema} cannot be published: missing relations {missing or relations}")
-            current = {
-                name
-                for (name,) in con.execute(
-                    "select table_name from information_schema.tables where table_schema = ? and table_type = 'VIEW'",
-                    [ANALYTICS_SCHEMA],
-                ).fetchall()
-            }
-            for name in sorted(current - set(relations)):
+            if stray := sorted(set(merges) - set(relations)):
+                raise ValueError(f"merges given for relations not published: {stray}")
+            for name in sorted(self._relations(con, ANALYTICS_SCHEMA, "VIEW") - set(relations)):
                 con.execute(f"drop view {ANALYTICS_SCHEMA}.{quote(name)}")
             for name in sorted(relations):
-                con.execute(
-                    f"create or replace view {ANALYTICS_SCHEMA}.{quote(name)}"
-                    f" as select * from {quote(build_schema)}.{quote(name)}"
-                )
+                source = f"{quote(build_schema)}.{quote(name)}"
+                if name in merges:
+                    source = self._merge_into_store(
+                        con, f"{quote(build_schema)}.{quote(merges[name].delta)}", name, merges[name].unique_key
+                    )
+                con.execute(f"create or replace view {ANALYTICS_SCHEMA}.{quote(name)} as select * from {source}")
             con.execute(f"insert into {META_SCHEMA}.publications values (?, ?, now())", [build_schema, batch_id])
         return sorted(relations)
+
+    @staticmethod
+    def _merge_into_store(con: duckdb.DuckDBPyConnection, delta: str, name: str, key: tuple[str, ...]) -> str:
+        """Replace the store rows whose key is in ``delta`` with the delta's rows; return the store table."""
+        target = f"{STORE_SCHEMA}.{quote(name)}"
+        con.execute(f"create table if not exists {target} as select * from {delta} limit 0")
+        matches = " and ".join(f"d.{quote(column)} = t.{quote(column)}" for column in key)
+        con.execute(f"delete from {target} as t where exists (select 1 from {delta} as d where {matches})")
+        con.execute(f"insert into {target} by name select * from {delta}")
+        return target
+
+    @staticmethod
+    def _relations(con: duckdb.DuckDBPyConnection, schema: str, table_type: str | None = None) -> set[str]:
+        query = "select table_name from information_schema.tables where table_schema = ?"
+        params = [schema]
+        if table_type:
+            query += " and table_type = ?"
+            params.append(table_type)
+        return {name for (name,) in con.execute(query, params).fetchall()}
 
     def prune_builds(self, keep: int) -> list[str]:
         """Drop all but the newest ``keep`` audit builds; the published build is always kept."""
@@ -194,6 +222,7 @@ class DuckDBWarehouse:
             "ELT_DBT_TARGET": "local",
             "ELT_WAREHOUSE_PATH": str(self.path),
             "ELT_BUILD_SCHEMA": build_schema,
+            "ELT_STORE_SCHEMA": STORE_SCHEMA,
         }
 
     def release_dbt_connections(self) -> None:
@@ -211,3 +240,6 @@ class DuckDBWarehouse:
 
     def sqlalchemy_url(self) -> str:
         return f"duckdb:///{self.path}"
+
+    def sqlalchemy_connect_args(self) -> dict[str, Any]:
+        return {}

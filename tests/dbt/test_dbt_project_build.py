@@ -11,21 +11,26 @@ from dbt_project_fixture import DbtRun
 MART_PREFIXES = {"dim", "fct", "sales", "mart", "rpt"}
 
 
-def test_build_writes_every_model_into_the_audit_schema(dbt_build: DbtRun) -> None:
+def test_build_writes_every_model_into_the_audit_schema_and_snapshots_aside(dbt_build: DbtRun) -> None:
     manifest = json.loads((dbt_build.target_path / "manifest.json").read_text(encoding="utf-8"))
     models = {
         node["name"]: node["config"]["materialized"]
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
     }
-    relations = dict(
-        dbt_build.query(
-            "select table_name, table_type from information_schema.tables "
+    relations = {
+        (schema, name): kind
+        for schema, name, kind in dbt_build.query(
+            "select table_schema, table_name, table_type from information_schema.tables "
             "where table_schema not in ('raw', 'parsed', 'elt_meta')"
             f" and not (table_schema = '{dbt_build.schema}' and table_name like '%__dbt_tmp')"
         )
-    )
-    assert set(relations) == set(models)
+    }
+    assert {name for schema, name in relations if schema == dbt_build.schema} == set(models)
+    assert {key for key in relations if key[0] != dbt_build.schema} == {
+        ("snapshots", "snp_retail__customers"),
+        ("snapshots", "snp_retail__products"),
+    }
     marts = {name for name, materialized in models.items() if name.split("_")[0] in MART_PREFIXES}
     assert marts == {
         "dim_customer",
@@ -33,15 +38,36 @@ def test_build_writes_every_model_into_the_audit_schema(dbt_build: DbtRun) -> No
         "dim_location",
         "dim_date",
         "fct_sales",
+        "fct_sales_delta",
         "sales_quarantine",
         "fct_reviews",
+        "fct_reviews_delta",
         "mart_daily_revenue",
         "mart_product_ratings",
+        "rpt_late_arrivals",
         "rpt_quarantine_reasons",
         "rpt_reconciliation",
     }
-    assert {relations[name] for name in marts} == {"BASE TABLE"}
+    incremental_facts = {"fct_sales", "fct_reviews"}
+    assert {relations[(dbt_build.schema, name)] for name in marts - incremental_facts} == {"BASE TABLE"}
+    assert {relations[(dbt_build.schema, name)] for name in incremental_facts} == {"VIEW"}
     assert {name.split("_")[0] for name in models} == {"base", "stg", "int", *MART_PREFIXES}
+
+
+def test_before_the_first_publication_the_facts_are_their_deltas(dbt_build: DbtRun) -> None:
+    for fact, key in (("fct_sales", "sale_id"), ("fct_reviews", "review_id")):
+        published = dbt_build.query(f"select * from {dbt_build.schema}.{fact} order by {key}")
+        delta = dbt_build.query(f"select * from {dbt_build.schema}.{fact}_delta order by {key}")
+        assert published == delta and published, fact
+
+
+def test_no_late_dimension_was_published_before(dbt_build: DbtRun) -> None:
+    held = dbt_build.query(
+        f"select count(*) from {dbt_build.schema}.sales_quarantine where quarantine_reason like 'unknown_%'"
+    )
+    assert dbt_build.query(f"select stream, held, released from {dbt_build.schema}.rpt_late_arrivals") == [
+        ("sales", held[0][0], 0)
+    ]
 
 
 def test_sale_amounts(dbt_build: DbtRun) -> None:

@@ -61,3 +61,10 @@ def test_warehouses_suspend_and_are_monitored():
     assert warehouse["auto_suspend"] == "${each.value.auto_suspend}"
     assert warehouse["auto_resume"] is True
     assert "snowflake_resource_monitor.this" in warehouse["resource_monitor"]
+
+
+def test_transformer_owns_analytics_so_publish_can_swap_it():
+    ownership = SNOWFLAKE["resource"][("snowflake_grant_ownership", "analytics")]
+    assert ownership["account_role_name"] == '${snowflake_account_role.this["TRANSFORMER"].name}'
+    assert ownership["on"][0]["object_name"] == '${snowflake_schema.this["ANALYTICS"].fully_qualified_name}'
+    assert ownership["outbound_privileges"] == "COPY"

@@ -49,3 +49,19 @@ def beginning_of_time() -> str:
 
 def end_of_time() -> str:
     return "cast('9999-12-31 00:00:00' as timestamp)"
+
+
+def existing_relation(schema: str, name: str) -> str:
+    return f"{schema}.{name}"
+
+
+def published_store(name: str) -> str:
+    return existing_relation("store", name)
+
+
+def merged_publication(delta: str) -> str:
+    return f"select * from {delta}"
+
+
+def in_backfill_window(column: str) -> str:
+    return f"cast({column} as date) between cast('2026-01-01' as date) and cast('2026-01-02' as date)"

@@ -1,21 +1,11 @@
--- Each valid customer version with the interval in which it was current: [valid_from, valid_to).
+-- Each customer version of the snapshot with the interval in which it was current: [valid_from, valid_to).
 -- The first version of a customer is valid from the beginning of time, so a sale made before the first
 -- known update still finds a version; the current version has no valid_to.
 with
 
-customers as (
-
-    select * from {{ ref('stg_retail__customers') }}
-
-),
-
 valid_customers as (
 
-    select * from customers
-    where
-        not is_unparsable
-        and customer_id is not null
-        and updated_at is not null
+    select * from {{ ref('snp_retail__customers') }}
 
 ),
 

@@ -1,9 +1,9 @@
--- One row per product: its latest record.
+-- One row per product: its current version in the products snapshot.
 with
 
 products as (
 
-    select * from {{ ref('stg_retail__products') }}
+    select * from {{ ref('snp_retail__products') }}
 
 ),
 
@@ -23,7 +23,7 @@ final as (
         updated_at
 
     from products
-    where not is_unparsable and product_id is not null
+    where dbt_valid_to is null
 
 )
 

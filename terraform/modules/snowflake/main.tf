@@ -35,7 +35,7 @@ locals {
   }
 
   # TRANSFORMER builds each audit run into a fresh schema and publishes by
-  # repointing views, so it may create schemas; nobody else may.
+  # swapping a standby schema with ANALYTICS, so it may create schemas; nobody else may.
   database_privileges = {
     LOADER      = ["USAGE"]
     TRANSFORMER = ["USAGE", "CREATE SCHEMA"]
@@ -90,6 +90,18 @@ resource "snowflake_schema" "this" {
   name     = each.key
   # Managed access: only the schema owner grants, so object owners cannot widen access.
   with_managed_access = true
+}
+
+# Publishing swaps ANALYTICS with a standby schema TRANSFORMER builds (elt/warehouse/_snowflake.py), and
+# ALTER SCHEMA ... SWAP WITH needs ownership of both: TRANSFORMER owns ANALYTICS. Current grants are copied,
+# and the swap carries them; the publish replays them onto the standby before it swaps.
+resource "snowflake_grant_ownership" "analytics" {
+  account_role_name   = snowflake_account_role.this["TRANSFORMER"].name
+  outbound_privileges = "COPY"
+  on {
+    object_type = "SCHEMA"
+    object_name = snowflake_schema.this["ANALYTICS"].fully_qualified_name
+  }
 }
 
 resource "snowflake_account_role" "this" {

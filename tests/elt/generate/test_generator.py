@@ -337,3 +337,35 @@ def test_defect_bands_are_capped(defect_rate: float) -> None:
         assert list(bands.upper) == list(base)
         assert bands.clean_from <= MAX_DEFECTIVE_SHARE * PPM + len(base)
         assert bands.clean_from == pytest.approx(min(sum(base.values()) * defect_rate, 0.5) * PPM, abs=len(base))
+
+
+def test_late_customers_are_left_out_of_the_file_until_they_arrive(tmp_path: Path) -> None:
+    arrive = datetime.date(2026, 1, 2)
+    late = GenerateOptions(
+        sales_rows=2_000, days=1, defect_rate=0, customers=50, late_customers=3, late_customers_arrive=arrive
+    )
+    on_arrival = GenerateOptions(**{**late.__dict__, "start_date": arrive})
+
+    expected = generate(tmp_path / "late", late)
+    customers = (tmp_path / "late" / "customers.csv").read_text(encoding="utf-8").splitlines()[1:]
+    generate(tmp_path / "again", late)
+    assert files_of(tmp_path / "again") == files_of(tmp_path / "late")
+
+    assert {int(line.split(",", 1)[0]) for line in customers} == set(range(1, 48))
+    sold_to = Counter(int(line.split(",")[1]) for line in sales_lines(tmp_path / "late"))
+    assert sum(sold_to[i] for i in (48, 49, 50)) > 0, "sales name the late customers"
+    assert expected["customers"]["current"] == 50, "_expected.json describes the data once all have arrived"
+
+    generate(tmp_path / "late", on_arrival)
+    arrived = (tmp_path / "late" / "customers.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert set(customers) < set(arrived)
+    new = [line.split(",") for line in set(arrived) - set(customers)]
+    assert sorted(int(fields[0]) for fields in new) == [48, 49, 50]
+    assert {fields[-1][:10] for fields in new} == {"2026-01-02"}, "updated on the day they arrive"
+
+
+def test_late_customers_need_their_arrival_day_and_must_leave_some_customers() -> None:
+    with pytest.raises(ValueError, match="late_customers"):
+        GenerateOptions(customers=5, late_customers=5, late_customers_arrive=datetime.date(2026, 1, 2))
+    with pytest.raises(ValueError, match="go together"):
+        GenerateOptions(customers=5, late_customers=2)

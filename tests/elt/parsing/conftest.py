@@ -30,13 +30,16 @@ def contract() -> ParsingContract:
 
 @pytest.fixture
 def land(warehouse: DuckDBWarehouse) -> Land:
-    """Append documents to a RAW table (``raw.reviews`` unless told), one line each, in one batch."""
+    """Append documents to a RAW table (``raw.reviews`` unless told), one line each, in one batch (1 unless told)."""
 
-    def append(documents: list[str], extracted_at: str = "2026-01-01 00:00:00+00", stream: str = "reviews") -> None:
+    def append(
+        documents: list[str], extracted_at: str = "2026-01-01 00:00:00+00", stream: str = "reviews", batch: int = 1
+    ) -> None:
         with warehouse.connect() as con:
             con.executemany(
-                f"insert into raw.{stream} values (?, uuid()::varchar, ?, '{{}}', 0, '{stream}/r.jsonl', ?)",
-                [[document, extracted_at, line] for line, document in enumerate(documents, start=1)],
+                f"insert into raw.{stream} values"
+                f" (?, uuid()::varchar, ?, json_object('sync_id', ?), 0, '{stream}/r.jsonl', ?)",
+                [[document, extracted_at, batch, line] for line, document in enumerate(documents, start=1)],
             )
 
     return append

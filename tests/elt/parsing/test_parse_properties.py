@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from elt.parsing import DuckDBParser
+from elt.parsing._duckdb import ContractCompiler
 
 scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=8)
 values = st.recursive(
@@ -46,3 +47,28 @@ def test_any_batch_reconciles(warehouse, contract, land, batch) -> None:
         (parsed,) = con.execute("select count(*) from parsed.reviews").fetchone()
         (quarantined,) = con.execute("select count(*) from parsed.reviews_quarantine").fetchone()
     assert result.documents == len(batch) == parsed + quarantined == result.parsed + result.quarantined
+
+
+class _EveryDocumentIncomplete(ContractCompiler):
+    """Judges every document with every rule: what the compiler did before complete documents skipped some."""
+
+    def complete(self) -> str:
+        return "false"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=documents)
+def test_skipping_rules_for_complete_documents_changes_no_verdict(warehouse, contract, land, batch) -> None:
+    with warehouse.connect() as con:
+        con.execute("delete from raw.reviews")
+    land(batch)
+
+    def judged(compiler: ContractCompiler) -> list[tuple]:
+        with warehouse.connect(read_only=True) as con:
+            return con.execute(
+                f"select _airbyte_raw_id, t::varchar, undeclared, verdict from ({compiler.judged_select('$w')})"
+                " order by 1",
+                {"w": "-infinity"},
+            ).fetchall()
+
+    assert judged(ContractCompiler(contract)) == judged(_EveryDocumentIncomplete(contract))

@@ -6,7 +6,7 @@ import pytest
 from elt.catalog import load_catalog
 from elt.lake import LocalLake
 from elt.settings import Settings
-from elt.sync import EmbeddedSync
+from elt.sync import EmbeddedSync, SyncResult
 from elt.warehouse import DuckDBWarehouse
 
 SALES_HEADER = "sale_id,customer_id,product_id,location_id,sold_at,quantity,unit_price,discount,tax_amount\n"
@@ -45,13 +45,14 @@ def test_every_line_lands_in_raw_and_unparsable_lines_keep_their_text_and_line(r
     assert (loaded.records, loaded.in_raw) == (3, 3)
     rows = _rows(
         root,
-        "select sale_id, _ab_source_file_line, _airbyte_meta->>'error_type', _airbyte_meta->>'source_record'"
-        " from raw.sales order by _ab_source_file_line nulls first",
+        "select sale_id, _ab_source_file_url, _ab_source_file_line, _airbyte_meta->>'error_type',"
+        " _airbyte_meta->>'source_record' from raw.sales order by _ab_source_file_line nulls first",
     )
+    url = "sales/sales_2026-01-01.csv"
     assert rows == [
-        (1, None, None, None),
-        (None, 3, "MISSING COLUMNS", "2,7,3,2,2026-01-01 11:00:00,1,3.50"),
-        (None, 4, "CAST", "3,7,3,2,2026-01-01 12:00:00,oops,3.50,0.00,0.20"),
+        (1, url, None, None, None),
+        (None, url, 3, "MISSING COLUMNS", "2,7,3,2,2026-01-01 11:00:00,1,3.50"),
+        (None, url, 4, "CAST", "3,7,3,2,2026-01-01 12:00:00,oops,3.50,0.00,0.20"),
     ]
     assert (root / "lake/raw/sales/batch=000001/sales/sales_2026-01-01.csv").exists()
 
@@ -108,6 +109,38 @@ def test_a_file_that_is_not_utf8_is_refused_naming_file_line_and_byte(root: Path
     [problem] = result.problems
     offset = len(SALES_HEADER) + len(good) + len("2,7,3,2,2026-01-01 11:00:00,1,3.50,0,caf")
     assert problem.message.startswith(f"sales/sales_2026-01-01.csv: line 3, byte {offset}: not valid utf-8")
+
+
+def _sync_latin1_stores(root: Path, declared: str) -> SyncResult:
+    """A one-stream catalogue whose file holds latin-1 bytes, synced with ``declared`` as the stream's encoding."""
+    catalog = load_catalog(Settings().catalog_path)
+    stores = catalog.stream("locations").model_copy(
+        update={"name": "stores", "path_pattern": "stores_*.csv", "encoding": declared}
+    )
+    (root / "landing/stores_1.csv").write_bytes(
+        (LOCATIONS_HEADER + "1,Café,Nîmes,S,South,FR,2020-01-01\n").encode("latin-1")
+    )
+    warehouse = DuckDBWarehouse(root / "warehouse.duckdb")
+    sync = EmbeddedSync(
+        catalog.model_copy(update={"streams": (stores,)}), warehouse, LocalLake(root / "lake"), root / "landing"
+    )
+    return sync.sync()
+
+
+def test_a_file_is_read_in_its_streams_declared_encoding(root: Path) -> None:
+    result = _sync_latin1_stores(root, "latin-1")
+
+    assert result.problems == []
+    assert _rows(root, "select store_name, city from raw.stores") == [("Café", "Nîmes")]
+
+
+def test_a_file_not_valid_in_the_declared_encoding_is_refused_naming_it(root: Path) -> None:
+    result = _sync_latin1_stores(root, "utf-8")
+
+    [problem] = result.problems
+    assert problem.message.startswith("stores_1.csv: line 2, byte ")
+    assert "not valid utf-8" in problem.message
+    assert result.loaded == []
 
 
 def test_a_changed_file_lands_only_records_at_or_past_the_cursor(root: Path) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from elt.warehouse import DuckDBWarehouse, build_schema_name
+from elt.warehouse import DuckDBWarehouse, Merge, build_schema_name
 
 
 @pytest.fixture
@@ -21,6 +21,27 @@ def _build(warehouse: DuckDBWarehouse, schema: str, rows: int, tables: tuple[str
         for table in tables:
             con.execute(f"create table {schema}.{table} as select range as id, {rows} as build from range({rows})")
         con.execute(f"create view {schema}.stg_x as select 1 as x")
+
+
+MERGE = {"fct_a": Merge("fct_a_delta", ("id",))}
+
+
+def _build_delta(warehouse: DuckDBWarehouse, schema: str, ids: range, build: int) -> None:
+    """A build as dbt leaves it for an incremental fact: its delta, the audit view, and a dimension."""
+    with warehouse.connect() as con:
+        con.execute(f"create schema {schema}")
+        con.execute(f"create table {schema}.fct_a_delta as select range as id, {build} as build from {_range(ids)}")
+        con.execute(f"create view {schema}.fct_a as select * from {schema}.fct_a_delta")
+        con.execute(f"create table {schema}.dim_b as select {build} as build")
+
+
+def _range(ids: range) -> str:
+    return f"range({ids.start}, {ids.stop})"
+
+
+def _rows(warehouse: DuckDBWarehouse, sql: str) -> list[tuple]:
+    with warehouse.connect(read_only=True) as con:
+        return con.execute(sql).fetchall()
 
 
 def test_build_names_sort_by_age() -> None:
@@ -76,6 +97,48 @@ def test_prune_keeps_the_newest_builds_and_the_published_one(warehouse: DuckDBWa
         assert con.execute("select count(*) from analytics.fct_a").fetchone() == (1,)
 
 
+def test_a_merged_fact_replaces_rows_by_key_and_keeps_the_others(warehouse: DuckDBWarehouse) -> None:
+    _build_delta(warehouse, "audit_b000001_x", range(0, 3), 1)
+    warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_b"], MERGE)
+    _build_delta(warehouse, "audit_b000002_x", range(2, 5), 2)
+
+    warehouse.publish("audit_b000002_x", 2, ["fct_a", "dim_b"], MERGE)
+
+    assert _rows(warehouse, "select id, build from analytics.fct_a order by id") == [
+        (0, 1),
+        (1, 1),
+        (2, 2),
+        (3, 2),
+        (4, 2),
+    ]
+    assert (
+        _rows(warehouse, "select view_definition from information_schema.views where table_name = 'fct_a'")[0][0].count(
+            "store"
+        )
+        == 1
+    ), "analytics.fct_a reads the store, not a build"
+
+
+def test_publishing_a_merged_build_again_changes_nothing(warehouse: DuckDBWarehouse) -> None:
+    _build_delta(warehouse, "audit_b000001_x", range(0, 3), 1)
+    warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_b"], MERGE)
+    before = _rows(warehouse, "select * from analytics.fct_a order by all")
+
+    warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_b"], MERGE)
+
+    assert _rows(warehouse, "select * from analytics.fct_a order by all") == before
+
+
+def test_a_build_missing_its_delta_is_not_published(warehouse: DuckDBWarehouse) -> None:
+    _build(warehouse, "audit_b000001_x", 3)
+
+    with pytest.raises(ValueError, match=r"missing relations \['fct_a_delta'\]"):
+        warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_b"], MERGE)
+
+    assert warehouse.last_publication() is None
+    assert _rows(warehouse, "select count(*) from information_schema.tables where table_schema = 'store'") == [(0,)]
+
+
 def test_readers_never_see_a_mix_of_two_publications(warehouse: DuckDBWarehouse, tmp_path: Path) -> None:
     """A reader compares two published tables in one query while builds are published in a loop."""
     for n in range(1, 7):
@@ -127,3 +190,40 @@ class _SharedWarehouse(DuckDBWarehouse):
                 con.close()
 
         return cursor()
+
+
+def test_readers_never_see_a_half_merged_fact(warehouse: DuckDBWarehouse) -> None:
+    """Build n's delta replaces every row of the fact and adds ten: a reader must see all of build n or none."""
+    for n in range(1, 7):
+        _build_delta(warehouse, f"audit_b00000{n}_x", range(0, 10 * n), n)
+    warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_b"], MERGE)
+    torn: list[tuple] = []
+    reads = 0
+    stop = threading.Event()
+    db = duckdb.connect(str(warehouse.path))
+
+    def read() -> None:
+        nonlocal reads
+        reader = db.cursor()
+        while not stop.is_set():
+            row = reader.execute(
+                "select (select min(build) from analytics.fct_a), (select max(build) from analytics.fct_a),"
+                " (select count(*) from analytics.fct_a) / 10, (select max(build) from analytics.dim_b)"
+            ).fetchone()
+            reads += 1
+            if len(set(row)) != 1:
+                torn.append(row)
+
+    shared = _SharedWarehouse(db, warehouse)
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        for n in range(2, 7):
+            shared.publish(f"audit_b00000{n}_x", n, ["fct_a", "dim_b"], MERGE)
+    finally:
+        stop.set()
+        thread.join()
+        db.close()
+    assert torn == []
+    assert reads > 5, "the reader ran during the publishes"
+    assert _rows(warehouse, "select count(*), min(build) from analytics.fct_a") == [(60, 6)]

@@ -68,6 +68,16 @@ def test_batch_landed_event_starts_one_run(local_deployments: None, prefect_serv
         client.delete_flow_run(runs[0].id)  # the worker test below runs the daily deployment alone
 
 
+def test_backfill_deployment_asks_for_the_date_range(local_deployments: None, prefect_server: str):
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("elt-backfill/backfill-local")
+    schema = deployment.parameter_openapi_schema
+    assert schema["required"] == ["start", "end"]
+    assert {schema["properties"][name]["format"] for name in ("start", "end")} == {"date"}
+    with pytest.raises(Exception, match="end"):  # a run without its window is refused by the server
+        run_deployment("elt-backfill/backfill-local", parameters={"start": "2026-01-01"}, timeout=0)
+
+
 def test_process_worker_runs_elt_end_to_end(
     local_deployments: None, prefect_server: str, slack, tmp_path: Path, prefect_api_url: str
 ):
@@ -96,8 +106,8 @@ def test_kubernetes_deployments_register_and_fit_the_template(applied_workspace:
     _prefect(prefect_server, "deploy", "--name", "*-kubernetes", ELT_ENV="test", ELT_IMAGE=IMAGE)
     template = json.loads(BASE_JOB_TEMPLATE.read_text())
     with get_client(sync_client=True) as client:
-        for name in ("daily-kubernetes", "on-landing-kubernetes"):
-            deployment = client.read_deployment_by_name(f"elt/{name}")
+        for name in ("elt/daily-kubernetes", "elt/on-landing-kubernetes", "elt-backfill/backfill-kubernetes"):
+            deployment = client.read_deployment_by_name(name)
             assert deployment.work_pool_name == kubernetes_pool_name("test")
             assert (
                 deployment.pull_steps[0]["prefect.deployments.steps.set_working_directory"]["directory"] == "/opt/elt"

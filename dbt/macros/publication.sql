@@ -1,0 +1,51 @@
+{#
+    Incremental facts under write-audit-publish. A fact's rows live in the store schema (var store_schema),
+    which only the publish step writes. A build writes the fact's delta (`<fact>_delta`, incremental, with the
+    fact's unique_key and meta.publish.merge_into) and the audit view `<fact>`: what analytics will show once
+    publish has merged the delta into the store by that key.
+#}
+
+{#
+    A relation outside the build (in the store, or in analytics), or none while it does not exist. Compiling
+    with --no-introspect (no warehouse connection) renders the models as on the first publication.
+#}
+{% macro existing_relation(schema, name) -%}
+    {%- if execute and flags.INTROSPECT -%}
+        {{ return(adapter.get_relation(database=this.database, schema=schema, identifier=name)) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{# The store table of a published fact, or none before its first publication. #}
+{% macro published_store(name) -%}
+    {{ return(existing_relation(var('store_schema'), name)) }}
+{%- endmacro %}
+
+{# A delta model's unique key, as a list of columns. #}
+{% macro unique_key_of(delta) -%}
+    {%- set node = graph.nodes.values() | selectattr('name', 'equalto', delta.identifier) | first -%}
+    {%- set key = node.config.unique_key -%}
+    {{ return([key] if key is string else key) }}
+{%- endmacro %}
+
+{# "left.k = right.k" for every column of a key, joined by "and". #}
+{% macro key_matches(columns, left, right) -%}
+    {%- for column in columns -%}
+        {%- if not loop.first %} and {% endif -%}
+        {{ left }}.{{ column }} = {{ right }}.{{ column }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{# The would-be publication of this fact: store rows the delta does not supersede, then the delta. #}
+{% macro merged_publication(delta) -%}
+    {%- set store = published_store(this.identifier) -%}
+    {%- if store is not none %}
+    select published.* from {{ store }} as published
+    where not exists (
+        select 1 from {{ delta }} as delta
+        where {{ key_matches(unique_key_of(delta), 'delta', 'published') }}
+    )
+    union all
+    {% endif %}
+    select * from {{ delta }}
+{%- endmacro %}

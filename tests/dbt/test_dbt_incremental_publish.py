@@ -1,0 +1,149 @@
+"""Builds and publications in sequence over the fixture warehouse: the facts publish their deltas only.
+
+The tests of this module run in file order on one warehouse; each step builds a new audit schema, as the
+pipeline does per batch, and publishes it through the warehouse adapter with the plan read from the manifest.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from dbt_project_fixture import LANDING, DbtRun, create_fixture_warehouse, failures, invoke_dbt
+
+from elt.warehouse import DuckDBWarehouse
+from tasks.transform import publication_plan
+
+B3 = "2024-05-01 06:00:00+00"
+META = '{"sync_id": 3, "changes": []}'
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory, environment: pytest.MonkeyPatch) -> DuckDBWarehouse:
+    path = tmp_path_factory.mktemp("incremental") / "warehouse.duckdb"
+    create_fixture_warehouse(path)
+    warehouse = DuckDBWarehouse(path)
+    warehouse.ensure_schemas()
+    environment.setenv("ELT_DBT_TARGET", "local")
+    environment.setenv("ELT_WAREHOUSE_PATH", str(path))
+    environment.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return warehouse
+
+
+def _build(warehouse: DuckDBWarehouse, environment: pytest.MonkeyPatch, schema: str) -> DbtRun:
+    root = warehouse.path.parent / schema
+    run = DbtRun(warehouse.path, root / "target", root / "logs", schema)
+    environment.setenv("ELT_BUILD_SCHEMA", schema)
+    result = invoke_dbt(["build"], run)
+    warehouse.release_dbt_connections()
+    assert result.success, "dbt build failed:\n" + "\n".join(failures(result))
+    return run
+
+
+def _publish(warehouse: DuckDBWarehouse, run: DbtRun, batch: int) -> None:
+    plan = publication_plan(run.target_path)
+    warehouse.publish(run.schema, batch, plan.relations, plan.merges)
+
+
+def _analytics(warehouse: DuckDBWarehouse) -> dict[str, list[tuple]]:
+    with warehouse.connect(read_only=True) as con:
+        views = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'analytics' order by 1"
+            ).fetchall()
+        ]
+        return {view: con.execute(f"select * from analytics.{view} order by all").fetchall() for view in views}
+
+
+def _scalar(warehouse: DuckDBWarehouse, sql: str):
+    with warehouse.connect(read_only=True) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+def test_the_plan_merges_the_facts_by_their_unique_key(warehouse, environment) -> None:
+    run = _build(warehouse, environment, "audit_b000002_a")
+
+    plan = publication_plan(run.target_path)
+
+    assert {name: (m.delta, m.unique_key) for name, m in plan.merges.items()} == {
+        "fct_sales": ("fct_sales_delta", ("sale_id",)),
+        "fct_reviews": ("fct_reviews_delta", ("review_id",)),
+    }
+    assert "fct_sales" in plan.relations and "fct_sales_delta" not in plan.relations
+    _publish(warehouse, run, 2)
+    assert _scalar(warehouse, "select count(*) from store.fct_sales") == 3
+    assert _scalar(warehouse, "select count(*) from analytics.fct_reviews") == 2
+
+
+def test_a_build_without_new_data_has_empty_deltas_and_publishes_the_same(warehouse, environment) -> None:
+    before = _analytics(warehouse)
+
+    run = _build(warehouse, environment, "audit_b000002_b")
+
+    assert run.query(f"select count(*) from {run.schema}.fct_sales_delta") == [(0,)]
+    assert run.query(f"select count(*) from {run.schema}.fct_reviews_delta") == [(0,)]
+    _publish(warehouse, run, 2)
+    assert _analytics(warehouse) == before
+
+
+def test_a_corrected_sale_replaces_its_row_and_a_sale_of_an_unknown_product_is_held(warehouse, environment) -> None:
+    with warehouse.connect() as con:
+        con.execute(
+            "insert into raw.sales values (2, 2, 20, 200, '2024-02-11 12:00:00', 4, 10.00, 0, 0.80, 'sal-b3-1', ?, ?,"
+            " 3, ?, 2)",
+            [B3, META, LANDING + "sales/sales_2024_04.csv"],
+        )
+
+    run = _build(warehouse, environment, "audit_b000003_a")
+
+    assert run.query(f"select sale_id, quantity from {run.schema}.fct_sales_delta") == [(2, 4)]
+    assert run.query(f"select stream, held, released from {run.schema}.rpt_late_arrivals") == [("sales", 1, 0)]
+    _publish(warehouse, run, 3)
+    assert _scalar(warehouse, "select count(*) from analytics.fct_sales where sale_id = 2") == 1
+    assert _scalar(warehouse, "select quantity from analytics.fct_sales where sale_id = 2") == 4
+    assert _scalar(warehouse, "select quarantine_reason from analytics.sales_quarantine where sale_id = 4") == (
+        "unknown_product_id"
+    )
+
+
+def test_the_build_in_which_the_product_arrives_releases_the_held_sale(warehouse, environment) -> None:
+    with warehouse.connect() as con:
+        con.executemany(
+            "insert into raw.products values (?, ?, 'Tools', 'Hand tools', 'Acme', ?, ?, ?, ?, ?, 4, ?, ?)",
+            [
+                (999, "Gizmo", "5.00", "2024-04-15 00:00:00", "prd-b4-1", B3, META, LANDING + "products.csv", 2),
+                (10, "Widget", "23.00", "2024-04-20 00:00:00", "prd-b4-2", B3, META, LANDING + "products.csv", 3),
+            ],
+        )
+    run = _build(warehouse, environment, "audit_b000004_a")
+
+    assert run.query(f"select sale_id from {run.schema}.fct_sales_delta") == [(4,)]
+    assert run.query(f"select stream, held, released from {run.schema}.rpt_late_arrivals") == [("sales", 0, 1)]
+    _publish(warehouse, run, 4)
+    assert _scalar(warehouse, "select count(*) from analytics.sales_quarantine where sale_id = 4") == 0
+    assert _scalar(warehouse, "select gross_amount from analytics.fct_sales where sale_id = 4") == Decimal("5.00")
+    assert _scalar(warehouse, "select count(*) - count(distinct sale_id) from analytics.fct_sales") == 0
+
+
+def test_publishing_the_same_build_again_changes_nothing(warehouse) -> None:
+    before = _analytics(warehouse)
+    latest = warehouse.last_publication()
+    run = DbtRun(warehouse.path, warehouse.path.parent / latest.build_schema / "target", Path(), latest.build_schema)
+
+    _publish(warehouse, run, latest.batch_id)
+
+    assert _analytics(warehouse) == before
+    assert _scalar(warehouse, "select count(*) from store.fct_sales") == len(before["fct_sales"])
+
+
+def test_the_products_snapshot_keeps_every_version(warehouse) -> None:
+    """The widget's price changed after the first build: its earlier version is closed, not overwritten."""
+    with warehouse.connect(read_only=True) as con:
+        versions = con.execute(
+            "select list_price, dbt_valid_to is null from snapshots.snp_retail__products"
+            " where product_id = 10 order by dbt_valid_from"
+        ).fetchall()
+    assert versions == [(Decimal("21.50"), False), (Decimal("23.00"), True)]
+    assert _scalar(warehouse, "select list_price from analytics.dim_product where product_id = 10") == Decimal("23.00")

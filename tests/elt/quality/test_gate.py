@@ -1,0 +1,200 @@
+"""The gate's verdict on planted defects: above a threshold it closes, below it passes with warnings."""
+
+from __future__ import annotations
+
+import pytest
+from audit_build import BATCH_TIMES, BUILD, Warehouse
+
+from elt.generate import REVIEW_QUARANTINE_REASONS, SALES_QUARANTINE_REASONS
+from elt.quality import GateVerdict
+
+# Where each stream's quarantined records live in the build, as rpt_quarantine_reasons reads them.
+QUARANTINE_TABLES = {"sales": "sales_quarantine", "reviews": "stg_parsed__reviews_quarantine"}
+DEFECT_CLASSES = [("sales", r) for r in SALES_QUARANTINE_REASONS] + [("reviews", r) for r in REVIEW_QUARANTINE_REASONS]
+RECONCILIATION = ("rpt_reconciliation",)
+
+
+def _checks(items) -> set[str]:
+    return {f.check for f in items}
+
+
+def _quarantine(warehouse: Warehouse, stream: str, reason: str, records: int, batch: int = 2) -> None:
+    """Plant ``records`` quarantined records of ``stream`` in ``batch``: they landed, then failed a rule."""
+    table = QUARANTINE_TABLES[stream]
+    warehouse.plant(
+        f"insert into {BUILD}.{table} (quarantine_reason, detail, _airbyte_raw_id, _airbyte_extracted_at)"
+        f" select '{reason}', 'planted', 'planted-' || i, timestamptz '{BATCH_TIMES[batch]}' from range({records}) t(i)"
+    )
+
+
+def _valid_in_newest_batch(warehouse: Warehouse, stream: str) -> int:
+    return warehouse.scalar(
+        f"select records from {BUILD}.stg_elt_meta__landed_files where stream = '{stream}' and batch_id = 2"
+    )
+
+
+def test_a_clean_build_passes_without_warnings_and_writes_this_runs_data_docs(warehouse: Warehouse) -> None:
+    verdict = warehouse.validate()
+
+    assert (verdict.passed, verdict.failed, verdict.warnings) == (True, [], [])
+    assert verdict.evaluated > 100
+    assert verdict.data_docs == warehouse.gx_dir / BUILD / "index.html"
+    assert BUILD in verdict.data_docs.read_text()
+
+
+@pytest.mark.parametrize(("stream", "reason"), DEFECT_CLASSES)
+def test_a_defect_class_above_its_threshold_closes_the_gate(warehouse: Warehouse, stream: str, reason: str) -> None:
+    valid = _valid_in_newest_batch(warehouse, stream)
+    _quarantine(warehouse, stream, reason, records=valid // 5)  # 1 in 6 landed records: above 5%
+
+    verdict = warehouse.validate(tables=RECONCILIATION)
+
+    assert not verdict.passed
+    assert [f.description for f in verdict.failed] == [
+        f"quarantine rate of {stream} in the newest batch is at most 5.00%"
+    ]
+    assert f"quarantine rate of {stream}" in verdict.failure_message()
+
+
+@pytest.mark.parametrize(("stream", "reason"), DEFECT_CLASSES)
+def test_a_defect_class_below_its_threshold_passes_with_a_warning(
+    warehouse: Warehouse, stream: str, reason: str
+) -> None:
+    _quarantine(warehouse, stream, reason, records=1)  # 1 of about 100 or 21 landed records: below 5%
+
+    verdict = warehouse.validate(tables=RECONCILIATION)
+
+    assert verdict.passed, verdict.failure_message()
+    assert [(w.check, w.description) for w in verdict.warnings] == [
+        ("rpt_reconciliation.quarantined", f"no record of {stream} in the newest batch is quarantined")
+    ]
+
+
+def test_a_rejected_batch_does_not_keep_the_gate_closed_once_a_clean_batch_follows(warehouse: Warehouse) -> None:
+    _quarantine(warehouse, "sales", "malformed_line", records=200, batch=1)  # batch 1: 202 of 734 quarantined
+    assert warehouse.scalar(f"select quarantine_rate from {BUILD}.rpt_reconciliation where stream = 'sales'") > 0.05
+
+    unpublished = warehouse.validate(tables=RECONCILIATION, last_published_batch=None)
+    published = warehouse.validate(tables=RECONCILIATION, last_published_batch=1)
+
+    assert unpublished.passed and published.passed
+    assert _checks(unpublished.warnings) == {"rpt_reconciliation.earlier_batch_quarantine_rate"}
+    assert published.warnings == []
+
+
+def test_a_warning_severity_failure_does_not_close_the_gate(warehouse: Warehouse) -> None:
+    # The newest day 30% above its usual revenue: beyond 3 standard deviations, within 2x the median.
+    warehouse.plant(
+        f"insert into {BUILD}.fct_sales select sale_id + 500, * exclude (sale_id, _airbyte_raw_id),"
+        f" _airbyte_raw_id || '-again' from {BUILD}.fct_sales"
+        f" where date_key = (select max(date_key) from {BUILD}.dim_date) and sale_id % 1000 < 30"
+    )
+
+    verdict = warehouse.validate(tables=("mart_daily_revenue",))
+
+    assert verdict.passed, verdict.failure_message()
+    assert _checks(verdict.warnings) == {"mart_daily_revenue.net_amount_within_stddevs"}
+
+
+def test_a_critical_distribution_failure_closes_the_gate(warehouse: Warehouse) -> None:
+    # The newest day's sales three times over: revenue above 2x the trailing median.
+    warehouse.plant(
+        "".join(
+            f"insert into {BUILD}.fct_sales select sale_id + {offset}, * exclude (sale_id, _airbyte_raw_id),"
+            f" _airbyte_raw_id || '-{offset}' from {BUILD}.fct_sales"
+            f" where date_key = (select max(date_key) from {BUILD}.dim_date) and sale_id < 1000000;"
+            for offset in (1_000_000, 2_000_000)
+        )
+    )
+
+    verdict = warehouse.validate(tables=("mart_daily_revenue",))
+
+    assert not verdict.passed
+    assert _checks(verdict.failed) == {"mart_daily_revenue.net_amount_within_median_ratio"}
+    assert _checks(verdict.warnings) == {"mart_daily_revenue.net_amount_within_stddevs"}
+
+
+def test_review_volume_far_below_its_history_closes_the_gate(warehouse: Warehouse) -> None:
+    warehouse.plant(
+        f"delete from {BUILD}.fct_reviews where date_key = (select max(date_key) from {BUILD}.dim_date)"
+        " and review_id % 1000 >= 5"
+    )
+
+    verdict = warehouse.validate(tables=("fct_reviews",))
+
+    assert _checks(verdict.failed) == {"fct_reviews.daily_volume_within_median_ratio"}
+
+
+MART_DEFECTS = {
+    "fct_sales.sale_id_unique": f"insert into {BUILD}.fct_sales select * replace ('dup-' || _airbyte_raw_id as"
+    f" _airbyte_raw_id) from {BUILD}.fct_sales limit 1",
+    "fct_sales.customer_key_not_null": f"update {BUILD}.fct_sales set customer_key = null where sale_id = 1001",
+    "fct_sales.product_key_in_dim_product": f"update {BUILD}.fct_sales set product_key = 'nope' where sale_id = 1001",
+    "fct_sales.quantity_range": f"update {BUILD}.fct_sales set quantity = 0 where sale_id = 1001",
+    "fct_sales.net_amount": f"update {BUILD}.fct_sales set net_amount = net_amount + 1 where sale_id = 1001",
+    "fct_reviews.rating_overall_range": f"update {BUILD}.fct_reviews set rating_overall = 6 where review_id = 1001",
+    "fct_reviews.date_key_in_dim_date": f"update {BUILD}.fct_reviews set date_key = 19000101 where review_id = 1001",
+    "dim_location.region_accepted": f"update {BUILD}.dim_location set region = 'Atlantis' where location_id = 1",
+    "dim_customer.one_current_version": f"update {BUILD}.dim_customer set is_current = false where customer_id = 1",
+    "dim_date.day_of_week_range": f"update {BUILD}.dim_date set day_of_week = 8 where date_key = (select min(date_key)"
+    f" from {BUILD}.dim_date)",
+}
+
+
+@pytest.mark.parametrize("check", sorted(MART_DEFECTS))
+def test_a_zero_tolerance_defect_in_a_mart_closes_the_gate(warehouse: Warehouse, check: str) -> None:
+    warehouse.plant(MART_DEFECTS[check])
+
+    verdict = warehouse.validate(tables=(check.split(".", maxsplit=1)[0],))
+
+    assert check in _checks(verdict.failed)
+    assert not verdict.passed
+
+
+@pytest.mark.parametrize(
+    ("plant", "check"),
+    [
+        (f"update {BUILD}.rpt_reconciliation set landed = landed + 1 where stream = 'sales'", "landed_equals_raw"),
+        (f"update {BUILD}.rpt_reconciliation set valid = valid - 1 where stream = 'reviews'", "raw_accounted_for"),
+        (f"delete from {BUILD}.rpt_reconciliation where stream = 'locations'", "streams_match_catalogue"),
+    ],
+)
+def test_a_broken_reconciliation_closes_the_gate(warehouse: Warehouse, plant: str, check: str) -> None:
+    warehouse.plant(plant, refresh=False)
+
+    verdict = warehouse.validate(tables=RECONCILIATION)
+
+    assert f"rpt_reconciliation.{check}" in _checks(verdict.failed)
+
+
+def test_row_counts_are_tied_to_the_reconciliation(warehouse: Warehouse) -> None:
+    warehouse.plant(f"delete from {BUILD}.fct_sales where sale_id = 1001", refresh=False)
+
+    verdict: GateVerdict = warehouse.validate(tables=("fct_sales", "mart_daily_revenue"))
+
+    assert _checks(verdict.failed) == {"fct_sales.matches_reconciliation", "mart_daily_revenue.matches_fct_sales"}
+
+
+def test_stale_facts_are_a_warning_by_default(warehouse: Warehouse) -> None:
+    warehouse.plant(
+        f"update {BUILD}.fct_sales set sold_at = sold_at - interval 3 day;"
+        f" update {BUILD}.fct_reviews set created_at = created_at - interval 3 day",
+        refresh=False,
+    )
+
+    verdict = warehouse.validate(tables=("fct_sales", "fct_reviews"))
+
+    assert verdict.passed, verdict.failure_message()
+    assert _checks(verdict.warnings) == {"fct_sales.fresh", "fct_reviews.fresh"}
+
+
+def test_a_missing_mart_or_a_check_that_cannot_run_closes_the_gate(warehouse: Warehouse) -> None:
+    warehouse.plant(
+        f"drop table {BUILD}.mart_product_ratings; alter table {BUILD}.dim_location rename column region to area",
+        refresh=False,
+    )
+
+    verdict = warehouse.validate(tables=("mart_product_ratings", "dim_location"))
+
+    assert [f.check for f in verdict.failed] == ["mart_product_ratings.exists", "dim_location.region_accepted"]
+    assert "error" in verdict.failed[1].description

@@ -1,0 +1,61 @@
+"""The gate's tasks in a real Prefect flow run: the run summary artifact links this run's Data Docs and warnings."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+from audit_build import BATCH_TIMES, BUILD, Warehouse
+from prefect import flow
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
+from prefect.runtime import flow_run
+
+from elt.adapters import adapters_for
+from elt.settings import Settings
+from elt.sync import SyncResult
+from tasks.gate import validate_build
+from tasks.report import report_run, summarize_run
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@flow(name="gate-and-report")
+def _gate_and_report(settings: Settings) -> str:
+    verdict = validate_build(settings, BUILD)
+    # No build for the figures: the warehouse adapter's reconciliation is tested with it, this is the gate's part.
+    report_run(settings, summarize_run(settings, SyncResult(batch_id=2), [], None, verdict))
+    return str(flow_run.get_id())
+
+
+def test_the_run_summary_artifact_links_this_runs_data_docs_and_lists_warnings(
+    clean_build: Path, tmp_path: Path, prefect_server: str
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    shutil.copyfile(clean_build, settings.warehouse_path)
+    adapters_for(settings).warehouse.ensure_schemas()
+    Warehouse(settings.warehouse_path, settings.gx_dir).plant(  # one malformed sale in the newest batch
+        f"insert into {BUILD}.sales_quarantine values"
+        f" (990001, 'malformed_line', 'planted', 'planted-1', timestamptz '{BATCH_TIMES[2]}')"
+    )
+
+    run_id = _gate_and_report(settings)
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["elt-run-summary"])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
+        )
+    assert len(artifacts) == 1
+    markdown = str(artifacts[0].data)
+    assert "**Status:** published" in markdown
+    assert (
+        "- warning: rpt_reconciliation.quarantined: no record of sales in the newest batch is quarantined" in markdown
+    )
+    link = markdown.split("**Data Docs:** [", 1)[1].split("](", 1)[1].split(")", 1)[0]
+    assert link.startswith("file:///")
+    docs = Path(unquote(urlparse(link).path))
+    assert docs == settings.gx_dir / BUILD / "index.html"
+    assert docs.is_file()
