@@ -23,15 +23,19 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import great_expectations.expectations as gxe
 import pytest
 import snowflake.connector
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from great_expectations.expectations.expectation import Expectation
 from prefect.blocks.system import Secret
 from pydantic import SecretStr
 
 from elt.adapters import adapters_for
+from elt.quality import run_gate
+from elt.quality._suites import CHECK
 from elt.settings import PROJECT_ROOT, Profile, Settings, SnowflakeSettings
 from elt.warehouse import (
     STORE_SCHEMA,
@@ -460,6 +464,42 @@ def test_sqlalchemy_url_carries_no_secret_and_connects_with_its_connect_args(war
             assert connection.execute(sa.text("select count(*) from elt_meta.runs")).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_the_gate_validates_a_build_over_the_sqlalchemy_url_and_connect_args(
+    warehouse: RecordingWarehouse, private_key_pem: str, tmp_path: Path
+) -> None:
+    """The cloud gate's path (tasks/gate.py): GX on snowflake-sqlalchemy, logged in with the key, nothing saved."""
+    _sql(
+        warehouse,
+        f"create schema {BUILD}",
+        f"create table {BUILD}.fct_orders (order_id number, amount number(10, 2))",
+        f"insert into {BUILD}.fct_orders values (1, 10.00), (2, 5.50), (2, 7.25)",
+    )
+    suites = {
+        "fct_orders": [
+            _check(gxe.ExpectColumnValuesToNotBeNull(column="order_id"), "fct_orders.order_id_not_null"),
+            _check(gxe.ExpectColumnValuesToBeUnique(column="order_id"), "fct_orders.order_id_unique"),
+        ]
+    }
+
+    verdict = run_gate(warehouse.sqlalchemy_url(), BUILD, suites, tmp_path / "gx", warehouse.sqlalchemy_connect_args())
+
+    assert verdict.evaluated == 2
+    assert [(f.check, f.unexpected) for f in verdict.failed] == [("fct_orders.order_id_unique", 2)]
+    assert verdict.data_docs is not None and verdict.data_docs.is_file()
+    der = warehouse.sqlalchemy_connect_args()["private_key"]
+    # The key as PEM, as one base64 line, as raw DER and as the repr a serialised config would hold.
+    key_forms = [private_key_pem.encode(), "".join(private_key_pem.splitlines()[1:-1]).encode(), der]
+    key_forms.append(repr(der)[2:66].encode())
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert [path for path in written if any(form in path.read_bytes() for form in key_forms)] == []
+
+
+def _check(expectation: Expectation, check: str) -> Expectation:
+    """An expectation under its check id, as the suites of elt/quality tag theirs."""
+    expectation.meta = {CHECK: check}
+    return expectation
 
 
 def test_connection_uses_the_key_pair_and_never_a_password(warehouse: RecordingWarehouse) -> None:
