@@ -6,6 +6,7 @@ pipeline does per batch, and publishes it through the warehouse adapter with the
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from elt.warehouse import DuckDBWarehouse
 from tasks.transform import publication_plan
 
 B3 = "2024-05-01 06:00:00+00"
+B5 = "2024-06-01 06:00:00+00"
 META = '{"sync_id": 3, "changes": []}'
 
 
@@ -138,12 +140,38 @@ def test_publishing_the_same_build_again_changes_nothing(warehouse) -> None:
     assert _scalar(warehouse, "select count(*) from store.fct_sales") == len(before["fct_sales"])
 
 
+def test_a_product_changing_category_moves_the_revenue_of_the_sales_after_the_change(warehouse, environment) -> None:
+    """The gadget moves from Electronics to Home on 2024-03-01: sale 7 (2024-03-05) follows, sale 2 stays."""
+    with warehouse.connect() as con:
+        con.execute(
+            "insert into raw.products values (20, 'Gadget', 'Home', 'Audio', 'Globex', 10.00, '2024-03-01 00:00:00',"
+            " 'prd-b5-1', ?, ?, 5, ?, 3)",
+            [B5, META, LANDING + "products.csv"],
+        )
+
+    run = _build(warehouse, environment, "audit_b000005_a")
+
+    # sale 7's product version changed: it is in the delta although its raw record did not change
+    assert run.query(f"select sale_id from {run.schema}.fct_sales_delta") == [(7,)]
+    assert run.query(f"select count(*) from {run.schema}.fct_reviews_delta") == [(0,)]
+    _publish(warehouse, run, 5)
+    with warehouse.connect(read_only=True) as con:
+        revenue = con.execute(
+            "select date_day, category, net_amount from analytics.mart_daily_revenue"
+            " where date_day in ('2024-02-11', '2024-03-05') order by date_day"
+        ).fetchall()
+    assert revenue == [
+        (dt.date(2024, 2, 11), "Electronics", Decimal("40.80")),  # sale 2, corrected in batch 3
+        (dt.date(2024, 3, 5), "Home", Decimal("19.60")),
+    ]
+    assert _scalar(warehouse, "select count(*) - count(distinct sale_id) from analytics.fct_sales") == 0
+
+
 def test_the_products_snapshot_keeps_every_version(warehouse) -> None:
-    """The widget's price changed after the first build: its earlier version is closed, not overwritten."""
+    """Versions that arrived in later builds are added to the history, earlier ones are kept."""
     with warehouse.connect(read_only=True) as con:
         versions = con.execute(
-            "select list_price, dbt_valid_to is null from snapshots.snp_retail__products"
-            " where product_id = 10 order by dbt_valid_from"
+            "select list_price, is_current from analytics.dim_product where product_id = 10 order by valid_from"
         ).fetchall()
-    assert versions == [(Decimal("21.50"), False), (Decimal("23.00"), True)]
-    assert _scalar(warehouse, "select list_price from analytics.dim_product where product_id = 10") == Decimal("23.00")
+    assert versions == [(Decimal("19.99"), False), (Decimal("21.50"), False), (Decimal("23.00"), True)]
+    assert _scalar(warehouse, "select count(*) from snapshots.snp_retail__products where product_id = 10") == 3

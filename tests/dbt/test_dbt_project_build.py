@@ -105,14 +105,32 @@ def test_customer_history(dbt_build: DbtRun) -> None:
     ]
 
 
-def test_products_keep_their_latest_record(dbt_build: DbtRun) -> None:
+def test_product_history(dbt_build: DbtRun) -> None:
     rows = dbt_build.query(
-        f"select product_id, list_price, updated_at from {dbt_build.schema}.dim_product order by product_id"
+        f"select product_id, list_price, valid_from, valid_to, is_current, _airbyte_raw_id "
+        f"from {dbt_build.schema}.dim_product order by product_id, valid_from"
     )
     assert rows == [
-        (10, Decimal("21.50"), dt.datetime(2024, 2, 1)),
-        (20, Decimal("10.00"), dt.datetime(2024, 1, 1)),
+        (10, Decimal("19.99"), dt.datetime(1900, 1, 1), dt.datetime(2024, 2, 1), False, "prd-b1-1"),
+        (10, Decimal("21.50"), dt.datetime(2024, 2, 1), None, True, "prd-b2-1"),
+        (20, Decimal("10.00"), dt.datetime(1900, 1, 1), None, True, "prd-b1-2"),
     ]
+
+
+def test_sales_and_reviews_find_the_product_version_valid_when_made(dbt_build: DbtRun) -> None:
+    sales = dbt_build.query(
+        f"select s.sale_id, p.list_price from {dbt_build.schema}.fct_sales as s "
+        f"join {dbt_build.schema}.dim_product as p on s.product_key = p.product_key "
+        f"where p.product_id = 10 order by s.sale_id"
+    )
+    reviews = dbt_build.query(
+        f"select r.review_id, p.list_price from {dbt_build.schema}.fct_reviews as r "
+        f"join {dbt_build.schema}.dim_product as p on r.product_key = p.product_key "
+        f"where p.product_id = 10 order by r.review_id"
+    )
+    # sale 1 (2024-02-10) and review 1000 (2024-02-15) follow the widget's price change on 2024-02-01
+    assert sales == [(1, Decimal("21.50"))]
+    assert reviews == [(1000, Decimal("21.50"))]
 
 
 def test_sales_quarantine(dbt_build: DbtRun) -> None:
@@ -167,7 +185,7 @@ def test_reconciliation(dbt_build: DbtRun) -> None:
     assert rows == [
         ("customers", 6, 6, 2, 3, 1, 0.25),
         ("locations", 2, 2, 0, 2, 0, 0.0),
-        ("products", 3, 3, 1, 2, 0, 0.0),
+        ("products", 3, 3, 0, 3, 0, 0.0),
         ("reviews", 5, 5, 1, 2, 2, 0.5),
         ("sales", 9, 9, 1, 3, 5, 0.625),
     ]
@@ -200,9 +218,10 @@ def test_reviews(dbt_build: DbtRun) -> None:
 def test_product_ratings(dbt_build: DbtRun) -> None:
     rows = dbt_build.query(
         f"select product_id, review_count, avg_rating_overall, verified_review_count, helpful_vote_count "
-        f"from {dbt_build.schema}.mart_product_ratings order by product_id"
+        f"from {dbt_build.schema}.mart_product_ratings order by product_id, review_count"
     )
-    assert rows == [(10, 1, 5.0, 1, 3), (20, 1, 3.0, 0, 1)]
+    # one row per product version: the widget's first version (until 2024-02-01) has no review
+    assert rows == [(10, 0, None, 0, 0), (10, 1, 5.0, 1, 3), (20, 1, 3.0, 0, 1)]
 
 
 def test_daily_revenue(dbt_build: DbtRun) -> None:

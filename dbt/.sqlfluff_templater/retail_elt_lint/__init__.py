@@ -65,3 +65,18 @@ def merged_publication(delta: str) -> str:
 
 def in_backfill_window(column: str) -> str:
     return f"cast({column} as date) between cast('2026-01-01' as date) and cast('2026-01-02' as date)"
+
+
+def dimension_versions(snapshot: str, id_column: str, key_column: str, attributes: list[str]) -> str:
+    columns = "".join(f"{attribute}, " for attribute in attributes)
+    return (
+        f"select md5({id_column} || '|' || valid_from) as {key_column}, {id_column}, {columns}updated_at,"
+        " valid_from, valid_to, valid_to is null as is_current, _airbyte_raw_id, _airbyte_extracted_at"
+        f" from (select *, {beginning_of_time()} as valid_from,"
+        f" lead(updated_at) over (partition by {id_column} order by updated_at) as valid_to"
+        f" from {snapshot}) as versions"
+    )
+
+
+def valid_at(versions: str, moment: str) -> str:
+    return f"{moment} >= {versions}.valid_from and {moment} < coalesce({versions}.valid_to, {end_of_time()})"

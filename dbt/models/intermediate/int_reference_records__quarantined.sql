@@ -1,5 +1,6 @@
 -- Staged customer, product and location records that cannot become a dimension row:
--- unparsable lines and records without their key (or, for customers, without the version's updated_at).
+-- unparsable lines and records without their key (or, for customers and products, without the version's
+-- updated_at).
 -- Together with the dimensions they account for every staged record of these streams.
 with
 
@@ -48,6 +49,7 @@ product_failures as (
         case
             when is_unparsable then {{ airbyte_parse_error_reason('parse_error_type') }}
             when product_id is null then 'null_product_id'
+            when updated_at is null then 'null_updated_at'
         end as quarantine_reason,
         case when is_unparsable then parse_error end as detail,
         source_record,
@@ -56,7 +58,7 @@ product_failures as (
         _ab_source_file_url,
         _ab_source_file_line
     from products
-    where is_unparsable or product_id is null
+    where is_unparsable or product_id is null or updated_at is null
 
 ),
 

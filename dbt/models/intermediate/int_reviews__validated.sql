@@ -1,6 +1,6 @@
--- Every staged review with its product key, tag and helpful-vote counts, and the first rule it fails
--- (null when valid): null_product_id, unknown_product_id. Tags and votes are counted for the review's own
--- raw document, so a superseded delivery's arrays do not count twice.
+-- Every staged review with the key of the product version valid at created_at, tag and helpful-vote counts,
+-- and the first rule it fails (null when valid): null_product_id, unknown_product_id. Tags and votes are
+-- counted for the review's own raw document, so a superseded delivery's arrays do not count twice.
 with
 
 reviews as (
@@ -21,16 +21,15 @@ helpful_votes as (
 
 ),
 
-products as (
+product_versions as (
 
-    select * from {{ ref('stg_retail__products') }}
+    select * from {{ ref('int_products__versioned') }}
 
 ),
 
 known_products as (
 
-    select product_id from products
-    where not is_unparsable and product_id is not null
+    select distinct product_id from product_versions
 
 ),
 
@@ -59,6 +58,7 @@ joined as (
 
     select
         reviews.*,
+        product_versions.product_key,
         known_products.product_id is not null as is_known_product,
         coalesce(tag_counts.tag_count, 0) as tag_count,
         coalesce(vote_counts.helpful_vote_count, 0) as helpful_vote_count,
@@ -66,6 +66,10 @@ joined as (
     from reviews
     left join known_products
         on reviews.product_id = known_products.product_id
+    left join product_versions
+        on
+            reviews.product_id = product_versions.product_id
+            and {{ valid_at('product_versions', 'reviews.created_at') }}
     left join tag_counts
         on reviews._airbyte_raw_id = tag_counts._airbyte_raw_id
     left join vote_counts
@@ -80,7 +84,7 @@ final as (
         review_id,
         product_id,
         customer_id,
-        case when is_known_product then {{ dbt.hash('product_id') }} end as product_key,
+        product_key,
         {{ date_key('created_at') }} as date_key,
 
         -- attributes

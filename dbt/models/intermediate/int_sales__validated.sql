@@ -2,7 +2,8 @@
 -- Rules, in order: malformed_line / unparsable_value (from Airbyte's record metadata), null_sale_id,
 -- null_sold_at, null_customer_id, unknown_customer_id, null_product_id, unknown_product_id,
 -- null_location_id, unknown_location_id, non_positive_quantity, invalid_unit_price, invalid_discount,
--- invalid_tax_amount. The customer key is the version valid at sold_at: valid_from <= sold_at < valid_to.
+-- invalid_tax_amount. The customer and product keys are the versions valid at sold_at:
+-- valid_from <= sold_at < valid_to.
 with
 
 sales as (
@@ -17,9 +18,9 @@ customer_versions as (
 
 ),
 
-products as (
+product_versions as (
 
-    select * from {{ ref('stg_retail__products') }}
+    select * from {{ ref('int_products__versioned') }}
 
 ),
 
@@ -37,8 +38,7 @@ known_customers as (
 
 known_products as (
 
-    select product_id from products
-    where not is_unparsable and product_id is not null
+    select distinct product_id from product_versions
 
 ),
 
@@ -54,6 +54,7 @@ joined as (
     select
         sales.*,
         customer_versions.customer_key,
+        product_versions.product_key,
         known_customers.customer_id is not null as is_known_customer,
         known_products.product_id is not null as is_known_product,
         known_locations.location_id is not null as is_known_location
@@ -63,10 +64,13 @@ joined as (
     left join customer_versions
         on
             sales.customer_id = customer_versions.customer_id
-            and sales.sold_at >= customer_versions.valid_from
-            and sales.sold_at < coalesce(customer_versions.valid_to, {{ end_of_time() }})
+            and {{ valid_at('customer_versions', 'sales.sold_at') }}
     left join known_products
         on sales.product_id = known_products.product_id
+    left join product_versions
+        on
+            sales.product_id = product_versions.product_id
+            and {{ valid_at('product_versions', 'sales.sold_at') }}
     left join known_locations
         on sales.location_id = known_locations.location_id
 
@@ -83,7 +87,7 @@ validated as (
             when customer_id is null then 'null_customer_id'
             when not is_known_customer or customer_key is null then 'unknown_customer_id'
             when product_id is null then 'null_product_id'
-            when not is_known_product then 'unknown_product_id'
+            when not is_known_product or product_key is null then 'unknown_product_id'
             when location_id is null then 'null_location_id'
             when not is_known_location then 'unknown_location_id'
             when quantity is null or quantity <= 0 then 'non_positive_quantity'
@@ -104,7 +108,7 @@ final as (
         product_id,
         location_id,
         customer_key,
-        case when is_known_product then {{ dbt.hash('product_id') }} end as product_key,
+        product_key,
         case when is_known_location then {{ dbt.hash('location_id') }} end as location_key,
         {{ date_key('sold_at') }} as date_key,
 

@@ -1,9 +1,9 @@
--- One row per product: its current version in the products snapshot.
+-- One row per product version (type-2 history). Sales and reviews find the version valid when they were made.
 with
 
-products as (
+product_versions as (
 
-    select * from {{ ref('snp_retail__products') }}
+    select * from {{ ref('int_products__versioned') }}
 
 ),
 
@@ -11,7 +11,7 @@ final as (
 
     select
         -- keys
-        {{ dbt.hash('product_id') }} as product_key,
+        product_key,
         product_id,
 
         -- attributes
@@ -20,10 +20,17 @@ final as (
         subcategory,
         brand,
         list_price,
-        updated_at
+        updated_at,
 
-    from products
-    where dbt_valid_to is null
+        -- validity
+        valid_from,
+        valid_to,
+        is_current,
+
+        -- airbyte metadata
+        _airbyte_raw_id
+
+    from product_versions
 
 )
 

@@ -6,8 +6,8 @@
     meta={'publish': {'merge_into': 'fct_reviews'}},
 ) }}
 -- The fct_reviews rows this build adds or replaces: valid reviews whose latest delivery is not the published
--- one (new reviews, corrected re-deliveries, reviews released once their product arrived). Publishing merges
--- them into the store by review_id.
+-- one (new reviews, corrected re-deliveries, reviews released once their product arrived, a new product
+-- version valid at created_at). Publishing merges them into the store by review_id.
 {%- set store = published_store('fct_reviews') %}
 with
 
@@ -30,6 +30,7 @@ changed_reviews as (
                     where
                         published.review_id = reviews.review_id
                         and published._airbyte_raw_id = reviews._airbyte_raw_id
+                        and published.product_key = reviews.product_key
                 )
             )
         {%- endif %}

@@ -7,7 +7,7 @@
 ) }}
 -- The fct_sales rows this build adds or replaces: valid sales whose row differs from the published one
 -- (new sales, corrected re-deliveries, sales released from quarantine once their dimension arrived, a new
--- customer version valid at sold_at). Publishing merges them into the store by sale_id.
+-- customer or product version valid at sold_at). Publishing merges them into the store by sale_id.
 -- gross = quantity * unit_price; discount = round(gross * discount rate, 2); net = gross - discount + tax.
 {%- set store = published_store('fct_sales') %}
 with
@@ -32,6 +32,7 @@ changed_sales as (
                         published.sale_id = sales.sale_id
                         and published._airbyte_raw_id = sales._airbyte_raw_id
                         and published.customer_key = sales.customer_key
+                        and published.product_key = sales.product_key
                 )
             )
         {%- endif %}

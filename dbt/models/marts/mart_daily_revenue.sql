@@ -1,4 +1,4 @@
--- Revenue per day, store region and product category, for BI.
+-- Revenue per day, store region and product category (of the product version sold), for BI.
 with
 
 sales as (

@@ -1,4 +1,5 @@
--- Review statistics per product (every product, reviewed or not), for BI.
+-- Review statistics per product version (every version, reviewed or not; a review counts for the version
+-- valid when it was written), for BI.
 with
 
 products as (

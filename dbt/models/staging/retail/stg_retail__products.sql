@@ -1,5 +1,5 @@
--- The latest record of each product (by updated_at, then extraction). Records without a key
--- (unparsable lines) are kept, one per raw record.
+-- One row per product version: exact re-deliveries of (product_id, updated_at) are collapsed, keeping the
+-- latest extraction. Records without a key (unparsable lines) are kept, one per raw record.
 with
 
 products as (
@@ -15,13 +15,13 @@ ranked as (
         row_number() over (
             partition by
                 product_id,
-                case when product_id is null then _airbyte_raw_id end
+                updated_at,
+                case when product_id is null or updated_at is null then _airbyte_raw_id end
             order by
-                updated_at desc nulls last,
                 _airbyte_extracted_at desc,
                 _ab_source_file_line desc nulls last,
                 _airbyte_raw_id desc
-        ) as version_rank
+        ) as delivery_rank
     from products
 
 ),
@@ -55,7 +55,7 @@ deduplicated as (
         _ab_source_file_line
 
     from ranked
-    where version_rank = 1
+    where delivery_rank = 1
 
 )
 
