@@ -21,3 +21,29 @@
 {% macro airbyte_parse_error_reason(error_type_column='parse_error_type') -%}
     case when {{ error_type_column }} = 'CAST' then 'unparsable_value' else 'malformed_line' end
 {%- endmacro %}
+
+{# The Airbyte metadata columns a base model of a file stream carries through, in this order. #}
+{% macro airbyte_metadata_columns() -%}
+    _airbyte_raw_id,
+    _airbyte_extracted_at,
+    _airbyte_meta,
+    _airbyte_generation_id,
+    _ab_source_file_url,
+    _ab_source_file_line
+{%- endmacro %}
+
+{#
+    A qualify clause keeping the latest delivery of each key: the newest extraction, then the last line of its
+    file, then the raw id, so the choice is deterministic. A record missing any key column (an unparsable
+    line) is a group of its own and always kept, so that it reaches its quarantine downstream.
+#}
+{% macro latest_delivery(key_columns, by_file_line=true) -%}
+    {%- set line_order = ['_ab_source_file_line desc nulls last'] if by_file_line else [] -%}
+    {%- set order_by = ['_airbyte_extracted_at desc'] + line_order + ['_airbyte_raw_id desc'] -%}
+    qualify row_number() over (
+        partition by
+            {{ key_columns | join(', ') }},
+            case when {{ key_columns | join(' is null or ') }} is null then _airbyte_raw_id end
+        order by {{ order_by | join(', ') }}
+    ) = 1
+{%- endmacro %}

@@ -23,6 +23,14 @@ def airbyte_parse_error_columns(meta_column: str = "_airbyte_meta") -> str:
     return f"{airbyte_record_is_unparsable(meta_column)} as is_unparsable"
 
 
+def airbyte_metadata_columns() -> str:
+    return "_airbyte_raw_id"
+
+
+def latest_delivery(key_columns: list[str], by_file_line: bool = True) -> str:
+    return f"qualify row_number() over (partition by {', '.join(key_columns)} order by _airbyte_extracted_at desc) = 1"
+
+
 def airbyte_parse_error_reason(error_type_column: str = "parse_error_type") -> str:
     return f"case when {error_type_column} = 'CAST' then 'unparsable_value' else 'malformed_line' end"
 
@@ -41,6 +49,10 @@ def iso_day_of_week(date_expression: str) -> str:
 
 def date_key(date_expression: str) -> str:
     return f"cast(strftime({date_expression}, '%Y%m%d') as integer)"
+
+
+def epoch_microseconds(timestamp_expression: str) -> str:
+    return f"date_diff('microsecond', cast('1970-01-01' as timestamp), {timestamp_expression})"
 
 
 def beginning_of_time() -> str:

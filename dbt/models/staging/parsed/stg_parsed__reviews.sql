@@ -8,43 +8,12 @@ reviews as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by review_id
-            order by _airbyte_extracted_at desc, _airbyte_raw_id desc
-        ) as delivery_rank
-    from reviews
-
-),
-
 deduplicated as (
 
-    select
-        -- keys
-        review_id,
-        product_id,
-        customer_id,
-
-        -- attributes
-        created_at,
-        rating_overall,
-        rating_value,
-        rating_quality,
-        title,
-        body,
-        verified_purchase,
-
-        -- airbyte metadata
-        _airbyte_raw_id,
-        _airbyte_extracted_at,
-        _ab_source_file_url
-
-    from ranked
-    where delivery_rank = 1
+    select * from reviews
+    {{ latest_delivery(['review_id'], by_file_line=false) }}
 
 )
 
-select * from deduplicated
+-- The base model declares the columns.
+select * from deduplicated  -- noqa: AM04

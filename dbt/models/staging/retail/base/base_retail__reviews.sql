@@ -15,12 +15,7 @@ renamed as (
         _airbyte_data as document,
 
         -- airbyte metadata
-        _airbyte_raw_id,
-        _airbyte_extracted_at,
-        _airbyte_meta,
-        _airbyte_generation_id,
-        _ab_source_file_url,
-        _ab_source_file_line
+        {{ airbyte_metadata_columns() }}
 
     from source
 
