@@ -162,3 +162,8 @@ class Settings(BaseSettings):
     @cached_property
     def gx_dir(self) -> Path:
         return self.data_dir.resolve() / "gx"
+
+    @cached_property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target path of each build is ``<this>/<build>``: its artifacts and log, kept with the build."""
+        return self.data_dir.resolve() / "dbt"

@@ -70,7 +70,7 @@ def plan_build(settings: Settings, backfill: BackfillWindow | None = None) -> Pl
     published = warehouse.last_publication()
     if latest is None or (backfill is None and published is not None and published.batch_id >= latest):
         return None
-    unfinished = _unfinished_build(settings.data_dir.resolve() / "dbt", latest)
+    unfinished = _unfinished_build(settings.dbt_target_dir, latest)
     return PlannedBuild(latest, unfinished or build_schema_name(latest, datetime.now(UTC)))
 
 
@@ -137,7 +137,7 @@ def build_models(settings: Settings, build_schema: str, backfill: BackfillWindow
     only the nodes that failed and those skipped because of them run again, so what succeeded is kept.
     Each invocation's manifest and run results are kept under ``invocations/`` and linked from the flow run.
     """
-    target = settings.data_dir.resolve() / "dbt" / build_schema
+    target = settings.dbt_target_dir / build_schema
     warehouse = adapters_for(settings).warehouse
     env = warehouse.dbt_env(build_schema)
     if _node_results(target, RETRYABLE_STATUSES):

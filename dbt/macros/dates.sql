@@ -56,6 +56,15 @@
     )
 {%- endmacro %}
 
+{#
+    A timestamp as microseconds since 1970-01-01: the same number on every engine, whatever the session's
+    output format. Surrogate keys hash this, never a timestamp's text, which DuckDB and Snowflake (after its
+    TIMESTAMP_OUTPUT_FORMAT) write differently.
+#}
+{% macro epoch_microseconds(timestamp_expression) -%}
+    {{ dbt.datediff("cast('1970-01-01' as timestamp)", timestamp_expression, 'microsecond') }}
+{%- endmacro %}
+
 {# Far ends of time used for open validity intervals. #}
 {% macro beginning_of_time() -%}
     cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})

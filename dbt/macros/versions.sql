@@ -6,14 +6,16 @@
 {#
     Each version of the snapshot with the interval in which it was current, [valid_from, valid_to): the first
     version of an id is valid from the beginning of time, so a fact older than the first known update still
-    finds it; the current version has no valid_to. The key hashes the id and valid_from, so a version keeps
-    its key across builds and a new version gets a new one. `snapshot` is a relation or a CTE name.
+    finds it; the current version has no valid_to. The key hashes the id and valid_from (as a number, the same
+    on every engine), so a version keeps its key across builds and a new version gets a new one. `snapshot` is
+    a relation or a CTE name.
 #}
 {% macro dimension_versions(snapshot, id_column, key_column, attributes) -%}
     {%- set as_string = ' as ' ~ dbt.type_string() ~ ')' -%}
+    {%- set valid_from_number = 'cast(' ~ epoch_microseconds('valid_from') ~ as_string -%}
     select
         -- keys
-        {{ dbt.hash(dbt.concat(['cast(' ~ id_column ~ as_string, "'|'", 'cast(valid_from' ~ as_string])) }}
+        {{ dbt.hash(dbt.concat(['cast(' ~ id_column ~ as_string, "'|'", valid_from_number])) }}
             as {{ key_column }},
         {{ id_column }},
 

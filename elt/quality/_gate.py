@@ -74,7 +74,7 @@ def run_gate(
     """
     enable_duckdb_persisted_connection()
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    site = gx_dir / build_schema
+    site = data_docs_site(gx_dir, build_schema)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.add_data_docs_site(
@@ -124,6 +124,11 @@ def run_gate(
         warnings=[f for f in unmet if f.severity is not Severity.CRITICAL],
         data_docs=docs if docs.exists() else None,
     )
+
+
+def data_docs_site(gx_dir: Path, build_schema: str) -> Path:
+    """Where the Data Docs of one audit build live: they belong to the build and go when it is pruned."""
+    return gx_dir / build_schema.lower()
 
 
 def _relations(engine: sa.Engine, schema: str) -> set[str]:

@@ -167,14 +167,17 @@ class SnowflakeWarehouse:
             return {}
         return {"host": self.settings.host, "port": self.settings.port, "protocol": self.settings.protocol}
 
+    def _require(self, *names: str) -> None:
+        if missing := [name for name in names if not getattr(self.settings, name)]:
+            raise SnowflakeConfigError(f"set {', '.join(f'ELT_SNOWFLAKE_{name.upper()}' for name in missing)}")
+
     def connection_parameters(self) -> dict[str, Any]:
         """What ``snowflake.connector.connect`` needs, and Snowpark's ``Session.builder.configs`` too.
 
         Without a role or warehouse the service user's defaults apply (Terraform sets both).
         """
         s = self.settings
-        if missing := [name for name in ("account", "user", "database") if not getattr(s, name)]:
-            raise SnowflakeConfigError(f"set {', '.join(f'ELT_SNOWFLAKE_{name.upper()}' for name in missing)}")
+        self._require("account", "user", "database")
         return {
             "account": s.account,
             "user": s.user,
@@ -382,9 +385,11 @@ class SnowflakeWarehouse:
 
         A key file given in the settings is passed as it is. A key from a Secret block or the environment is
         written for dbt encrypted under a passphrase made for this invocation, which only the environment carries,
-        and the file is removed by ``release_dbt_connections``.
+        and the file is removed by ``release_dbt_connections``. dbt's profile names the role and warehouse
+        (an empty one would reach Snowflake as ''), so both must be set.
         """
         s = self.settings
+        self._require("account", "user", "database", "role", "warehouse")
         if s.private_key_path and not (s.private_key_block or s.private_key.get_secret_value()):
             key_path, passphrase = str(s.private_key_path), s.private_key_passphrase.get_secret_value()
         else:

@@ -165,16 +165,27 @@ def test_rerun_on_the_same_files_changes_nothing(pipeline, data_dir: Path) -> No
     assert _snapshot(data_dir / "warehouse.duckdb") == before
 
 
-def test_next_day_processes_only_the_new_files(pipeline, data_dir: Path) -> None:
+def test_next_day_processes_only_the_new_files(pipeline, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     next_day = FIRST_DAY + dt.timedelta(days=OPTIONS.days)
     options = GenerateOptions(**{**OPTIONS.__dict__, "start_date": next_day, "days": 1, "sales_rows": 2_000})
     expected = generate(data_dir / "landing", options)
+    monkeypatch.setenv("ELT_KEEP_BUILDS", "1")
 
     summary = pipeline()
 
     assert summary.status is RunStatus.PUBLISHED
     assert summary.files_loaded == 2, "one sales file and one reviews file are new; the dimensions did not change"
     assert_published_matches(data_dir / "warehouse.duckdb", expected)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        builds = [
+            name
+            for (name,) in con.execute(
+                "select schema_name from information_schema.schemata where schema_name like 'audit_%'"
+            ).fetchall()
+        ]
+    assert builds == [summary.build_schema], "the first day's build was pruned"
+    assert [site.name for site in (data_dir / "gx").iterdir()] == builds, "its Data Docs went with it"
+    assert [target.name for target in (data_dir / "dbt").iterdir()] == builds, "and its dbt artifacts"
 
 
 def test_the_analytics_facts_read_the_store_and_hold_each_key_once(data_dir: Path) -> None:

@@ -536,3 +536,11 @@ def test_missing_connection_settings_are_named(settings: SnowflakeSettings) -> N
 
     with pytest.raises(SnowflakeConfigError, match=r"set ELT_SNOWFLAKE_ACCOUNT, ELT_SNOWFLAKE_DATABASE$"):
         SnowflakeWarehouse(incomplete, []).ensure_schemas()
+
+
+def test_dbt_needs_the_role_and_warehouse_the_connector_may_default(settings: SnowflakeSettings) -> None:
+    without = settings.model_copy(update={"role": "", "warehouse": ""})
+
+    assert "role" not in SnowflakeWarehouse(without, []).connection_parameters()
+    with pytest.raises(SnowflakeConfigError, match=r"set ELT_SNOWFLAKE_ROLE, ELT_SNOWFLAKE_WAREHOUSE$"):
+        SnowflakeWarehouse(without, []).dbt_env("audit_b000001_x")
