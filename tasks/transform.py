@@ -8,7 +8,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -103,15 +103,20 @@ def publication_plan(target: Path) -> PublicationPlan:
     """Read the plan from dbt's manifest: the marts, each published as a view of the build, except the deltas.
 
     A delta declares ``meta.publish.merge_into`` (the fact it feeds) and its ``unique_key``: the fact is then
-    published by merging the delta into the store by that key, declared once, on the model.
+    published by merging the delta into the store by that key, declared once, on the model. A relation of keys
+    declaring ``meta.publish.withdraw_from`` names the fact's rows the publish deletes.
     """
+    nodes = _mart_nodes(target)
     merges: dict[str, Merge] = {}
-    for node in _mart_nodes(target):
+    for node in nodes:
         if into := node["config"].get("meta", {}).get("publish", {}).get("merge_into"):
             key = node["config"]["unique_key"]
             merges[into] = Merge(node["name"], (key,) if isinstance(key, str) else tuple(key))
-    deltas = {merge.delta for merge in merges.values()}
-    return PublicationPlan(sorted(node["name"] for node in _mart_nodes(target) if node["name"] not in deltas), merges)
+    for node in nodes:
+        if source := node["config"].get("meta", {}).get("publish", {}).get("withdraw_from"):
+            merges[source] = replace(merges[source], withdrawn=node["name"])
+    feeding = {relation for merge in merges.values() for relation in merge.relations}
+    return PublicationPlan(sorted(node["name"] for node in nodes if node["name"] not in feeding), merges)
 
 
 def published_models(target: Path) -> list[str]:

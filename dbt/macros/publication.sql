@@ -36,15 +36,26 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{# The would-be publication of this fact: store rows the delta does not supersede, then the delta. #}
-{% macro merged_publication(delta) -%}
+{#
+    The would-be publication of this fact: store rows the delta does not supersede, then the delta. Store rows
+    whose key is in `withdrawn` (a relation of keys, for facts that can lose rows) are left out too.
+#}
+{% macro merged_publication(delta, withdrawn=none) -%}
     {%- set store = published_store(this.identifier) -%}
     {%- if store is not none %}
+    {%- set key = unique_key_of(delta) %}
     select published.* from {{ store }} as published
-    where not exists (
-        select 1 from {{ delta }} as delta
-        where {{ key_matches(unique_key_of(delta), 'delta', 'published') }}
-    )
+    where
+        not exists (
+            select 1 from {{ delta }} as delta
+            where {{ key_matches(key, 'delta', 'published') }}
+        )
+        {% if withdrawn is not none %}
+            and not exists (
+                select 1 from {{ withdrawn }} as withdrawn
+                where {{ key_matches(key, 'withdrawn', 'published') }}
+            )
+        {% endif %}
     union all
     {% endif %}
     select * from {{ delta }}

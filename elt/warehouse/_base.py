@@ -48,10 +48,27 @@ class StreamFigures:
 
 @dataclass(frozen=True)
 class Merge:
-    """How an incremental fact publishes: the build's ``delta`` relation merged into the store by ``unique_key``."""
+    """How an incremental fact publishes: the build's ``delta`` relation merged into the store by ``unique_key``,
+    after deleting the store rows whose key is in the build's ``withdrawn`` relation, when the fact has one."""
 
     delta: str
     unique_key: tuple[str, ...]
+    withdrawn: str | None = None
+
+    @property
+    def relations(self) -> tuple[str, ...]:
+        """The build's relations this merge reads."""
+        return (self.delta,) if self.withdrawn is None else (self.delta, self.withdrawn)
+
+
+def check_publishable(build_schema: str, present: set[str], relations: list[str], merges: Mapping[str, Merge]) -> None:
+    """Refuse a publication that could only be partial: ``present`` names the build's relations, lower-cased."""
+    needed = set(relations) | {relation for merge in merges.values() for relation in merge.relations}
+    missing = sorted(name for name in needed if name.lower() not in present)
+    if not relations or missing:
+        raise ValueError(f"build {build_schema} cannot be published: missing relations {missing or relations}")
+    if stray := sorted(set(merges) - set(relations)):
+        raise ValueError(f"merges given for relations not published: {stray}")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from elt.warehouse._base import (
     Merge,
     Publication,
     StreamFigures,
+    check_publishable,
 )
 
 _META_DDL = f"""
@@ -140,32 +141,29 @@ class DuckDBWarehouse:
         """
         merges = dict(merges or {})
         with self.transaction() as con:
-            present = self._relations(con, build_schema)
-            needed = set(relations) | {merge.delta for merge in merges.values()}
-            missing = sorted(needed - present)
-            if not relations or missing:
-                raise ValueError(f"build {build_schema} cannot be published: missing relations {missing or relations}")
-            if stray := sorted(set(merges) - set(relations)):
-                raise ValueError(f"merges given for relations not published: {stray}")
+            check_publishable(build_schema, self._relations(con, build_schema), relations, merges)
             for name in sorted(self._relations(con, ANALYTICS_SCHEMA, "VIEW") - set(relations)):
                 con.execute(f"drop view {ANALYTICS_SCHEMA}.{quote(name)}")
             for name in sorted(relations):
                 source = f"{quote(build_schema)}.{quote(name)}"
                 if name in merges:
-                    source = self._merge_into_store(
-                        con, f"{quote(build_schema)}.{quote(merges[name].delta)}", name, merges[name].unique_key
-                    )
+                    source = self._merge_into_store(con, build_schema, name, merges[name])
                 con.execute(f"create or replace view {ANALYTICS_SCHEMA}.{quote(name)} as select * from {source}")
             con.execute(f"insert into {META_SCHEMA}.publications values (?, ?, now())", [build_schema, batch_id])
         return sorted(relations)
 
     @staticmethod
-    def _merge_into_store(con: duckdb.DuckDBPyConnection, delta: str, name: str, key: tuple[str, ...]) -> str:
-        """Replace the store rows whose key is in ``delta`` with the delta's rows; return the store table."""
+    def _merge_into_store(con: duckdb.DuckDBPyConnection, build_schema: str, name: str, merge: Merge) -> str:
+        """Delete the store rows whose key is in the delta or withdrawn, insert the delta; return the store table."""
         target = f"{STORE_SCHEMA}.{quote(name)}"
+        delta = f"{quote(build_schema)}.{quote(merge.delta)}"
         con.execute(f"create table if not exists {target} as select * from {delta} limit 0")
-        matches = " and ".join(f"d.{quote(column)} = t.{quote(column)}" for column in key)
-        con.execute(f"delete from {target} as t where exists (select 1 from {delta} as d where {matches})")
+        matches = " and ".join(f"d.{quote(column)} = t.{quote(column)}" for column in merge.unique_key)
+        for relation in merge.relations:
+            con.execute(
+                f"delete from {target} as t"
+                f" where exists (select 1 from {quote(build_schema)}.{quote(relation)} as d where {matches})"
+            )
         con.execute(f"insert into {target} by name select * from {delta}")
         return target
 

@@ -39,6 +39,7 @@ from elt.warehouse._base import (
     Merge,
     Publication,
     StreamFigures,
+    check_publishable,
 )
 
 STANDBY_SCHEMA = "analytics_standby"
@@ -277,13 +278,8 @@ class SnowflakeWarehouse:
         merges = dict(merges or {})
         build = ident(build_schema)
         with self.session() as session:
-            present = self._relations(session, build)
-            needed = set(relations) | {merge.delta for merge in merges.values()}
-            missing = sorted(name for name in needed if name.upper() not in present)
-            if not relations or missing:
-                raise ValueError(f"build {build_schema} cannot be published: missing relations {missing or relations}")
-            if stray := sorted(set(merges) - set(relations)):
-                raise ValueError(f"merges given for relations not published: {stray}")
+            present = {name.lower() for name in self._relations(session, build)}
+            check_publishable(build_schema, present, relations, merges)
             published_tables = self._relations(session, ANALYTICS_SCHEMA, "BASE TABLE")
             session.execute(f"drop schema if exists {STANDBY_SCHEMA} cascade")
             session.execute(f"create schema {STANDBY_SCHEMA} with managed access")
@@ -320,6 +316,8 @@ class SnowflakeWarehouse:
         on = " and ".join(f"t.{column} = d.{column}" for column in key_columns)
         updates = ", ".join(f"{column} = d.{column}" for column in columns if column not in key_columns)
         matched = f" when matched then update set {updates}" if updates else ""
+        if merge.withdrawn:
+            session.execute(f"delete from {target} t using {build}.{ident(merge.withdrawn)} d where {on}")
         session.execute(
             f"merge into {target} t using {source} d on {on}{matched}"
             f" when not matched then insert ({', '.join(columns)}) values ({', '.join(f'd.{c}' for c in columns)})"

@@ -69,11 +69,12 @@ def test_the_plan_merges_the_facts_by_their_unique_key(warehouse, environment) -
 
     plan = publication_plan(run.target_path)
 
-    assert {name: (m.delta, m.unique_key) for name, m in plan.merges.items()} == {
-        "fct_sales": ("fct_sales_delta", ("sale_id",)),
-        "fct_reviews": ("fct_reviews_delta", ("review_id",)),
+    assert {name: (m.delta, m.unique_key, m.withdrawn) for name, m in plan.merges.items()} == {
+        "fct_sales": ("fct_sales_delta", ("sale_id",), "fct_sales_withdrawn"),
+        "fct_reviews": ("fct_reviews_delta", ("review_id",), None),
     }
-    assert "fct_sales" in plan.relations and "fct_sales_delta" not in plan.relations
+    assert "fct_sales" in plan.relations
+    assert not {"fct_sales_delta", "fct_sales_withdrawn"} & set(plan.relations)
     _publish(warehouse, run, 2)
     assert _scalar(warehouse, "select count(*) from store.fct_sales") == 3
     assert _scalar(warehouse, "select count(*) from analytics.fct_reviews") == 2
@@ -175,3 +176,33 @@ def test_the_products_snapshot_keeps_every_version(warehouse) -> None:
         ).fetchall()
     assert versions == [(Decimal("19.99"), False), (Decimal("21.50"), False), (Decimal("23.00"), True)]
     assert _scalar(warehouse, "select count(*) from snapshots.snp_retail__products where product_id = 10") == 3
+
+
+def test_a_correction_that_breaks_a_rule_withdraws_the_published_sale_until_a_valid_one_arrives(
+    warehouse, environment
+) -> None:
+    """Sale 7 is delivered again with quantity 0: it leaves the facts for the quarantine, then comes back."""
+    insert = (
+        "insert into raw.sales values (7, 1, 20, 200, '2024-03-05 15:30:00', ?, 10.00, 0.10, 1.60, ?, ?, ?, 6, ?, ?)"
+    )
+    with warehouse.connect() as con:
+        con.execute(insert, [0, "sal-b6-1", "2024-07-01 06:00:00+00", META, LANDING + "sales/sales_2024_06.csv", 2])
+    run = _build(warehouse, environment, "audit_b000006_a")  # the one-outcome-per-sale test passes
+
+    assert run.query(f"select sale_id from {run.schema}.fct_sales_withdrawn") == [(7,)]
+    assert run.query(f"select count(*) from {run.schema}.fct_sales_delta") == [(0,)]
+    _publish(warehouse, run, 6)
+    assert _scalar(warehouse, "select count(*) from store.fct_sales where sale_id = 7") == 0
+    assert _scalar(warehouse, "select count(*) from analytics.fct_sales where sale_id = 7") == 0
+    assert _scalar(warehouse, "select quarantine_reason from analytics.sales_quarantine where sale_id = 7") == (
+        "non_positive_quantity"
+    )
+
+    with warehouse.connect() as con:
+        con.execute(insert, [3, "sal-b7-1", "2024-07-02 06:00:00+00", META, LANDING + "sales/sales_2024_07.csv", 2])
+    run = _build(warehouse, environment, "audit_b000007_a")
+
+    assert run.query(f"select count(*) from {run.schema}.fct_sales_withdrawn") == [(0,)]
+    _publish(warehouse, run, 7)
+    assert _scalar(warehouse, "select quantity from analytics.fct_sales where sale_id = 7") == 3
+    assert _scalar(warehouse, "select count(*) from analytics.sales_quarantine where sale_id = 7") == 0

@@ -39,6 +39,7 @@ def test_build_writes_every_model_into_the_audit_schema_and_snapshots_aside(dbt_
         "dim_date",
         "fct_sales",
         "fct_sales_delta",
+        "fct_sales_withdrawn",
         "sales_quarantine",
         "fct_reviews",
         "fct_reviews_delta",

@@ -71,7 +71,7 @@ def published_store(name: str) -> str:
     return existing_relation("store", name)
 
 
-def merged_publication(delta: str) -> str:
+def merged_publication(delta: str, withdrawn: str | None = None) -> str:
     return f"select * from {delta}"
 
 

@@ -544,3 +544,25 @@ def test_dbt_needs_the_role_and_warehouse_the_connector_may_default(settings: Sn
     assert "role" not in SnowflakeWarehouse(without, []).connection_parameters()
     with pytest.raises(SnowflakeConfigError, match=r"set ELT_SNOWFLAKE_ROLE, ELT_SNOWFLAKE_WAREHOUSE$"):
         SnowflakeWarehouse(without, []).dbt_env("audit_b000001_x")
+
+
+def test_withdrawn_sales_are_deleted_from_the_clone_and_the_delta_merged(warehouse: RecordingWarehouse) -> None:
+    _sql(
+        warehouse,
+        "create table analytics.fct_sales (sale_id int, label varchar)",
+        "insert into analytics.fct_sales values (1, 'a'), (2, 'b'), (4, 'd')",
+    )
+    _build(warehouse, delta_rows="(3, 'c')")
+    _sql(warehouse, f"create table {BUILD}.fct_sales_withdrawn as select 1 as sale_id union all select 4")
+
+    merge = Merge("fct_sales_delta", ("sale_id",), withdrawn="fct_sales_withdrawn")
+    warehouse.publish(BUILD, 7, ["fct_sales"], {"fct_sales": merge})
+
+    assert (
+        f'delete from {STANDBY_SCHEMA}.fct_sales t using {BUILD}.fct_sales_withdrawn d where t."SALE_ID" = d."SALE_ID"'
+        in warehouse.statements
+    )
+    assert _sql(warehouse, f"select sale_id, label from {STANDBY_SCHEMA}.fct_sales order by 1") == [
+        (2, "b"),
+        (3, "c"),
+    ]
