@@ -60,3 +60,24 @@
     {% endif %}
     select * from {{ delta }}
 {%- endmacro %}
+
+{#
+    The keys of a published fact's rows whose latest delivery is quarantined now, from `validated` (one row per
+    key, with quarantine_reason). Publishing deletes them from the store (meta.publish.withdraw_from), so a
+    record never has two outcomes; a later valid delivery publishes it again.
+#}
+{% macro withdrawn_keys(fact, validated, key_column) -%}
+    {%- set store = published_store(fact) %}
+    select {{ key_column }} from {{ validated }} as validated
+    where
+        quarantine_reason is not null
+        and {{ key_column }} is not null
+        {% if store is not none %}
+            and exists (
+                select 1 from {{ store }} as published
+                where published.{{ key_column }} = validated.{{ key_column }}
+            )
+        {% else %}
+            and false
+        {% endif %}
+{%- endmacro %}

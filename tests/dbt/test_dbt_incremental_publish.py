@@ -7,11 +7,21 @@ pipeline does per batch, and publishes it through the warehouse adapter with the
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from dbt_project_fixture import LANDING, DbtRun, create_fixture_warehouse, failures, invoke_dbt
+from dbt_project_fixture import (
+    LANDING,
+    REVIEW_1001,
+    REVIEWS_B2,
+    DbtRun,
+    _parsed,
+    create_fixture_warehouse,
+    failures,
+    invoke_dbt,
+)
 
 from elt.warehouse import DuckDBWarehouse
 from tasks.transform import publication_plan
@@ -71,10 +81,10 @@ def test_the_plan_merges_the_facts_by_their_unique_key(warehouse, environment) -
 
     assert {name: (m.delta, m.unique_key, m.withdrawn) for name, m in plan.merges.items()} == {
         "fct_sales": ("fct_sales_delta", ("sale_id",), "fct_sales_withdrawn"),
-        "fct_reviews": ("fct_reviews_delta", ("review_id",), None),
+        "fct_reviews": ("fct_reviews_delta", ("review_id",), "fct_reviews_withdrawn"),
     }
     assert "fct_sales" in plan.relations
-    assert not {"fct_sales_delta", "fct_sales_withdrawn"} & set(plan.relations)
+    assert not {"fct_sales_delta", "fct_sales_withdrawn", "fct_reviews_withdrawn"} & set(plan.relations)
     _publish(warehouse, run, 2)
     assert _scalar(warehouse, "select count(*) from store.fct_sales") == 3
     assert _scalar(warehouse, "select count(*) from analytics.fct_reviews") == 2
@@ -206,3 +216,23 @@ def test_a_correction_that_breaks_a_rule_withdraws_the_published_sale_until_a_va
     _publish(warehouse, run, 7)
     assert _scalar(warehouse, "select quantity from analytics.fct_sales where sale_id = 7") == 3
     assert _scalar(warehouse, "select count(*) from analytics.sales_quarantine where sale_id = 7") == 0
+
+
+def test_a_review_delivered_again_for_a_product_not_arrived_is_withdrawn_while_held(warehouse, environment) -> None:
+    document = {**REVIEW_1001, "product_id": 777}
+    extracted_at = "2024-07-03 06:00:00+00"  # after every earlier delivery: the latest one
+    *fields, _, file_url = _parsed(document, "rev-b8-1", 2, REVIEWS_B2)
+    with warehouse.connect() as con:
+        con.execute(
+            "insert into raw.reviews values (?, 'rev-b8-1', ?, ?, 8, ?, 3)",
+            [json.dumps(document), extracted_at, META, file_url],
+        )
+        con.execute(f"insert into parsed.reviews values ({', '.join('?' * 13)})", [*fields, extracted_at, file_url])
+    assert _scalar(warehouse, "select count(*) from analytics.fct_reviews where review_id = 1001") == 1
+
+    run = _build(warehouse, environment, "audit_b000008_a")
+
+    assert run.query(f"select review_id from {run.schema}.fct_reviews_withdrawn") == [(1001,)]
+    _publish(warehouse, run, 8)
+    assert _scalar(warehouse, "select count(*) from store.fct_reviews where review_id = 1001") == 0
+    assert _scalar(warehouse, "select count(*) from analytics.fct_reviews where review_id = 1001") == 0

@@ -43,6 +43,7 @@ def test_build_writes_every_model_into_the_audit_schema_and_snapshots_aside(dbt_
         "sales_quarantine",
         "fct_reviews",
         "fct_reviews_delta",
+        "fct_reviews_withdrawn",
         "mart_daily_revenue",
         "mart_product_ratings",
         "rpt_late_arrivals",

@@ -75,6 +75,10 @@ def merged_publication(delta: str, withdrawn: str | None = None) -> str:
     return f"select * from {delta}"
 
 
+def withdrawn_keys(fact: str, validated: str, key_column: str) -> str:
+    return f"select {key_column} from {validated} as validated where quarantine_reason is not null"
+
+
 def in_backfill_window(column: str) -> str:
     return f"cast({column} as date) between cast('2026-01-01' as date) and cast('2026-01-02' as date)"
 
