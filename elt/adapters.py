@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from elt.catalog import Catalog, load_catalog
 from elt.lake import LocalLake
-from elt.parsing import DuckDBParser, Parser, snowpark_parser
+from elt.parsing import DuckDBParser, Parser
 from elt.settings import Profile, Settings
 from elt.sync import EmbeddedSync, Sync, airbyte_sync
-from elt.warehouse import DuckDBWarehouse, SnowflakeWarehouse, Warehouse
+from elt.warehouse import DuckDBWarehouse, Warehouse
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,13 @@ def adapters_for(settings: Settings) -> Adapters:
 
 
 def _cloud_adapters(settings: Settings, catalog: Catalog) -> Adapters:
-    """Airbyte lands RAW in Snowflake; Snowpark parses it there; dbt and the gate run on the same warehouse."""
+    """Airbyte lands RAW in Snowflake; Snowpark parses it there; dbt and the gate run on the same warehouse.
+
+    Imported here, so that the local profile never pays for the Snowflake connector's and Snowpark's imports.
+    """
+    from elt.parsing import snowpark_parser
+    from elt.warehouse import SnowflakeWarehouse
+
     warehouse = SnowflakeWarehouse(settings.snowflake, [stream.name for stream in catalog.streams])
     return Adapters(
         catalog=catalog,

@@ -1,5 +1,7 @@
 """The warehouse: where RAW, PARSED, the audit builds and ANALYTICS live (DuckDB locally, Snowflake in the cloud)."""
 
+from typing import TYPE_CHECKING
+
 from elt.warehouse._base import (
     ANALYTICS_SCHEMA,
     META_SCHEMA,
@@ -15,7 +17,9 @@ from elt.warehouse._base import (
     build_schema_prefix,
 )
 from elt.warehouse._duckdb import DuckDBWarehouse
-from elt.warehouse._snowflake import SnowflakeWarehouse
+
+if TYPE_CHECKING:
+    from elt.warehouse._snowflake import SnowflakeWarehouse
 
 __all__ = [
     "ANALYTICS_SCHEMA",
@@ -33,3 +37,13 @@ __all__ = [
     "build_schema_name",
     "build_schema_prefix",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import the Snowflake warehouse on first use: its connector takes seconds to import, and the local
+    profile never needs it."""
+    if name == "SnowflakeWarehouse":
+        from elt.warehouse._snowflake import SnowflakeWarehouse
+
+        return SnowflakeWarehouse
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
