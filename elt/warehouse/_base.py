@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -44,6 +44,42 @@ class StreamFigures:
     @property
     def balanced(self) -> bool:
         return self.landed == self.in_raw == self.duplicates + self.valid + self.quarantined
+
+
+def reconciliation_queries(schema: str) -> tuple[str, str]:
+    """What both engines run to read a build's figures: its quarantine reasons, then one row per stream with
+    the reconciliation and the late arrivals. ``schema`` is already quoted for the engine."""
+    return (
+        f"select stream, reason, records from {schema}.rpt_quarantine_reasons order by stream, reason",
+        "select stream, landed, in_raw, duplicates, valid, quarantined, cast(coalesce(quarantine_rate, 0) as double),"
+        " coalesce(late.held, 0), coalesce(late.released, 0)"
+        f" from {schema}.rpt_reconciliation left join {schema}.rpt_late_arrivals as late using (stream)"
+        " order by stream",
+    )
+
+
+def stream_figures(reasons: Iterable[Sequence[Any]], rows: Iterable[Sequence[Any]]) -> list[StreamFigures]:
+    """The rows of ``reconciliation_queries``, whatever number types the engine's driver returns."""
+    by_stream: dict[str, dict[str, int]] = {}
+    for stream, reason, records in reasons:
+        by_stream.setdefault(stream, {})[reason] = int(records)
+    return [
+        StreamFigures(
+            stream,
+            *(int(n) for n in counts),
+            float(rate),
+            quarantined_by_reason=by_stream.get(stream, {}),
+            held=int(held),
+            released=int(released),
+        )
+        for stream, *counts, rate, held, released in rows
+    ]
+
+
+def builds_to_prune(builds: Sequence[str], keep: int, published: Publication | None) -> list[str]:
+    """The builds past the newest ``keep`` (``builds`` newest first), never the published one."""
+    current = published.build_schema.lower() if published else None
+    return [build for build in builds[keep:] if build.lower() != current]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,10 @@ from elt.warehouse._base import (
     Merge,
     Publication,
     StreamFigures,
+    builds_to_prune,
     check_publishable,
+    reconciliation_queries,
+    stream_figures,
 )
 
 _META_DDL = f"""
@@ -111,23 +114,9 @@ class DuckDBWarehouse:
 
     def reconciliation(self, build_schema: str) -> list[StreamFigures]:
         """Read the build's reconciliation, quarantine reasons and late arrivals (a handful of rows per stream)."""
-        schema = quote(build_schema)
+        reasons_query, figures_query = reconciliation_queries(quote(build_schema))
         with self.connect(read_only=True) as con:
-            reasons: dict[str, dict[str, int]] = {}
-            for stream, reason, records in con.execute(
-                f"select stream, reason, records from {schema}.rpt_quarantine_reasons order by stream, reason"
-            ).fetchall():
-                reasons.setdefault(stream, {})[reason] = records
-            rows = con.execute(
-                "select stream, landed, in_raw, duplicates, valid, quarantined, coalesce(quarantine_rate, 0),"
-                " coalesce(late.held, 0), coalesce(late.released, 0)"
-                f" from {schema}.rpt_reconciliation left join {schema}.rpt_late_arrivals as late using (stream)"
-                " order by stream"
-            ).fetchall()
-        return [
-            StreamFigures(*row[:7], quarantined_by_reason=reasons.get(row[0], {}), held=row[7], released=row[8])
-            for row in rows
-        ]
+            return stream_figures(con.execute(reasons_query).fetchall(), con.execute(figures_query).fetchall())
 
     def publish(
         self, build_schema: str, batch_id: int, relations: list[str], merges: Mapping[str, Merge] | None = None
@@ -188,7 +177,7 @@ class DuckDBWarehouse:
                     [BUILD_SCHEMA_PREFIX],
                 ).fetchall()
             ]
-            doomed = [b for b in builds[keep:] if not published or b != published.build_schema]
+            doomed = builds_to_prune(builds, keep, published)
             for name in doomed:
                 con.execute(f"drop schema {quote(name)} cascade")
         return doomed

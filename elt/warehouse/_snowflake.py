@@ -39,7 +39,10 @@ from elt.warehouse._base import (
     Merge,
     Publication,
     StreamFigures,
+    builds_to_prune,
     check_publishable,
+    reconciliation_queries,
+    stream_figures,
 )
 
 STANDBY_SCHEMA = "analytics_standby"
@@ -233,30 +236,9 @@ class SnowflakeWarehouse:
 
     def reconciliation(self, build_schema: str) -> list[StreamFigures]:
         """Read the build's reconciliation, quarantine reasons and late arrivals (a handful of rows per stream)."""
-        schema = ident(build_schema)
+        reasons_query, figures_query = reconciliation_queries(ident(build_schema))
         with self.session() as session:
-            reasons: dict[str, dict[str, int]] = {}
-            for stream, reason, records in session.execute(
-                f"select stream, reason, records from {schema}.rpt_quarantine_reasons order by stream, reason"
-            ):
-                reasons.setdefault(stream, {})[reason] = int(records)
-            rows = session.execute(
-                "select stream, landed, in_raw, duplicates, valid, quarantined, coalesce(quarantine_rate, 0)::float,"
-                " coalesce(late.held, 0), coalesce(late.released, 0)"
-                f" from {schema}.rpt_reconciliation left join {schema}.rpt_late_arrivals as late using (stream)"
-                " order by stream"
-            )
-        return [
-            StreamFigures(
-                stream,
-                *(int(n) for n in counts),
-                float(rate),
-                quarantined_by_reason=reasons.get(stream, {}),
-                held=int(held),
-                released=int(released),
-            )
-            for stream, *counts, rate, held, released in rows
-        ]
+            return stream_figures(session.execute(reasons_query), session.execute(figures_query))
 
     def publish(
         self,
@@ -359,7 +341,7 @@ class SnowflakeWarehouse:
             }
             # By build time, not by name: Airbyte job ids outgrow the name's six digits.
             builds = sorted(built_at, key=built_at.__getitem__, reverse=True)
-            doomed = [b for b in builds[keep:] if not published or b != published.build_schema.lower()]
+            doomed = builds_to_prune(builds, keep, published)
             for name in doomed:
                 session.execute(f"drop schema {ident(name)} cascade")
         return doomed
