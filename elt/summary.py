@@ -27,6 +27,8 @@ class RunSummary:
     files_loaded: int
     files_skipped: int
     streams: list[StreamFigures]
+    records_unchanged: int = 0
+    landing_notes: list[str] = field(default_factory=list)
     expectations_evaluated: int = 0
     failed_expectations: list[str] = field(default_factory=list)
     gate_warnings: list[str] = field(default_factory=list)
@@ -45,7 +47,13 @@ class RunSummary:
             "",
             f"**Status:** {self.status.value}  ",
             f"**Batch:** {self.batch_id if self.batch_id is not None else 'none'}"
-            f" ({self.files_loaded} files loaded, {self.files_skipped} already ingested)  ",
+            f" ({self.files_loaded} files loaded, {self.files_skipped} already ingested"
+            + (
+                f"; {self.records_unchanged} records of changed files unchanged since their previous version"
+                if self.records_unchanged
+                else ""
+            )
+            + ")  ",
             f"**Audit build:** `{self.build_schema or '-'}`  ",
             f"**Published build:** `{self.published_build or '-'}`",
             "",
@@ -58,6 +66,7 @@ class RunSummary:
                 f"| {s.stream} | {s.landed} | {s.in_raw} | {s.duplicates} | {s.valid} | {s.quarantined}"
                 f" | {reasons} | {s.valid if published else 0} |"
             )
+        lines += ["", *(f"- landing: {note}" for note in self.landing_notes)] if self.landing_notes else []
         late = [f"{s.stream}: {s.held} held, {s.released} released" for s in self.streams if s.held or s.released]
         lines += ["", f"**Late dimensions:** {'; '.join(late) or 'none held'}"]
         lines += [

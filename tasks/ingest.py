@@ -38,6 +38,8 @@ def sync_streams(settings: Settings) -> SyncResult:
         result.skipped,
         len(result.problems),
     )
+    for note in result.notes:
+        get_run_logger().warning(note)
     if result.batch_id is not None:
         emit_batch_landed(result)
     return result
@@ -65,8 +67,8 @@ def check_landing(result: SyncResult) -> None:
     """Stage 1: per file, the header matches the declared fields and records in the file = records in RAW."""
     problems = [p.message for p in result.problems]
     problems += [
-        f"{f.file_url}: {f.records} records in the file ({f.behind_cursor} behind the cursor) but {f.in_raw}"
-        f" in RAW ({f.stream})"
+        f"{f.file_url}: {f.records} records in the file ({f.unchanged} unchanged since its previous version)"
+        f" but {f.in_raw} in RAW ({f.stream})"
         for f in result.loaded
         if f.landed != f.in_raw
     ]

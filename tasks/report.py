@@ -38,6 +38,8 @@ def summarize_run(
         published_build=publication.build_schema if publication else None,
         files_loaded=len(sync.loaded),
         files_skipped=sync.skipped,
+        records_unchanged=sum(f.unchanged for f in sync.loaded),
+        landing_notes=sync.notes,
         streams=warehouse.reconciliation(figures_from) if figures_from else [],
         expectations_evaluated=verdict.evaluated if verdict else 0,
         failed_expectations=[str(f) for f in verdict.failed] if verdict else [],

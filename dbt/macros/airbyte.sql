@@ -34,16 +34,22 @@
 
 {#
     A qualify clause keeping the latest delivery of each key: the newest extraction, then the last line of its
-    file, then the raw id, so the choice is deterministic. A record missing any key column (an unparsable
-    line) is a group of its own and always kept, so that it reaches its quarantine downstream.
+    file, then the raw id, so the choice is deterministic. A record missing any key column (an unparsable line)
+    cannot be matched by key: it is kept when it belongs to the newest version of its file, whose delivery
+    lands all such records again (Airbyte's file-based sources re-sync a modified file whole; the embedded sync
+    lands every record of a changed file it cannot match by key). So it reaches its quarantine once, and a
+    line cut off by a partial copy of a file drops out once the complete file has landed.
 #}
 {% macro latest_delivery(key_columns, by_file_line=true) -%}
     {%- set line_order = ['_ab_source_file_line desc nulls last'] if by_file_line else [] -%}
     {%- set order_by = ['_airbyte_extracted_at desc'] + line_order + ['_airbyte_raw_id desc'] -%}
-    qualify row_number() over (
-        partition by
-            {{ key_columns | join(', ') }},
-            case when {{ key_columns | join(' is null or ') }} is null then _airbyte_raw_id end
-        order by {{ order_by | join(', ') }}
-    ) = 1
+    qualify
+        case
+            when {{ key_columns | join(' is null or ') }} is null
+                then _airbyte_extracted_at = max(_airbyte_extracted_at) over (partition by _ab_source_file_url)
+            else row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by {{ order_by | join(', ') }}
+            ) = 1
+        end
 {%- endmacro %}

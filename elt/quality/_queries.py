@@ -79,7 +79,11 @@ def newest_day_outside_stddevs(day: str, value: str, bounds: DailyBounds) -> str
 
 
 def batch_quarantine_rates(schema: str) -> str:
-    """Per stream and batch: records landed, records quarantined and their ratio.
+    """Per stream and batch: records delivered, records quarantined and their ratio.
+
+    Delivered counts every record of the batch's file versions: those landed in RAW and those a changed file
+    held unchanged since its previous version (landed then, not again). A file edited by one line is judged
+    on the whole file, not on the few records it landed again.
 
     A record belongs to the batch whose extraction window holds its ``_airbyte_extracted_at``: the embedded
     sync stamps a batch's records with the batch's time, an Airbyte job with times inside its run. The
@@ -90,10 +94,11 @@ select
     landed.stream,
     landed.batch_id,
     landed.records as landed,
+    landed.delivered,
     coalesce(quarantined.records, 0) as quarantined,
-    cast(coalesce(quarantined.records, 0) as double) / landed.records as quarantine_rate
+    cast(coalesce(quarantined.records, 0) as double) / landed.delivered as quarantine_rate
 from (
-    select stream, batch_id, sum(records) as records
+    select stream, batch_id, sum(records) as records, sum(records + unchanged) as delivered
     from {schema}.stg_elt_meta__landed_files
     where not coalesce(is_superseded, false)
     group by stream, batch_id

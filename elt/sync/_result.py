@@ -8,18 +8,21 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class LoadedFile:
-    """A file loaded: ``records`` in the file, of which ``behind_cursor`` had been synced already (not loaded)."""
+    """A file version loaded: ``records`` in the file, of which ``unchanged`` its previous version held already.
+
+    Those were landed with that version and are not landed again; the rest must all be in RAW.
+    """
 
     stream: str
     file_url: str
     records: int
     in_raw: int
     header: str | None
-    behind_cursor: int = 0
+    unchanged: int = 0
 
     @property
     def landed(self) -> int:
-        return self.records - self.behind_cursor
+        return self.records - self.unchanged
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class SyncResult:
     skipped: int = 0
     problems: list[FileProblem] = field(default_factory=list)
     jobs: list[JobFigures] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the sync saw and did not refuse, but a person should know: files gone from landing, a lake copy missing."""
 
     def landed_by_stream(self) -> dict[str, dict[str, int]]:
         """Per stream, the files and records this batch landed: the payload of ``elt.batch.landed``."""

@@ -47,6 +47,7 @@ create table if not exists {META_SCHEMA}.landed_files (
     extracted_at timestamptz not null,
     superseded boolean not null default false
 );
+alter table {META_SCHEMA}.landed_files add column if not exists unchanged bigint default 0;
 create table if not exists {META_SCHEMA}.publications (
     build_schema varchar not null,
     batch_id bigint not null,

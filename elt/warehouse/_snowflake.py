@@ -74,6 +74,7 @@ _META_DDL = (
         extracted_at timestamp_tz not null,
         superseded boolean not null default false
     )""",
+    f"alter table {META_SCHEMA}.landed_files add column if not exists unchanged number(38, 0) default 0",
     f"""create table if not exists {META_SCHEMA}.publications (
         build_schema varchar not null,
         batch_id number(38, 0) not null,

@@ -85,7 +85,7 @@ create table parsed.reviews_quarantine (
 
 create table elt_meta.landed_files (
     stream varchar, file_url varchar, checksum varchar, records bigint, batch_id bigint,
-    generation_id bigint, extracted_at timestamptz, superseded boolean
+    generation_id bigint, extracted_at timestamptz, superseded boolean, unchanged bigint
 );
 """
 
@@ -245,16 +245,16 @@ REVIEWS_QUARANTINE = [
 ]
 
 LANDED_FILES = [
-    ("customers", LANDING + "customers.csv", "c1", 2, 1, 1, B1, False),
-    ("customers", LANDING + "customers.csv", "c2", 4, 2, 2, B2, False),
-    ("products", LANDING + "products.csv", "p1", 2, 1, 1, B1, False),
-    ("products", LANDING + "products.csv", "p2", 1, 2, 2, B2, False),
-    ("locations", LANDING + "locations.csv", "l1", 2, 1, 1, B1, True),
-    ("locations", LANDING + "locations.csv", "l2", 2, 2, 2, B2, False),
-    ("sales", LANDING + SALES_B1, "s1", 6, 1, 1, B1, False),
-    ("sales", LANDING + SALES_B2, "s2", 3, 2, 2, B2, False),
-    ("reviews", LANDING + REVIEWS_B1, "r1", 4, 1, 1, B1, False),
-    ("reviews", LANDING + REVIEWS_B2, "r2", 1, 2, 2, B2, False),
+    ("customers", LANDING + "customers.csv", "c1", 2, 1, 1, B1, False, 0),
+    ("customers", LANDING + "customers.csv", "c2", 4, 2, 2, B2, False, 0),
+    ("products", LANDING + "products.csv", "p1", 2, 1, 1, B1, False, 0),
+    ("products", LANDING + "products.csv", "p2", 1, 2, 2, B2, False, 0),
+    ("locations", LANDING + "locations.csv", "l1", 2, 1, 1, B1, True, 0),
+    ("locations", LANDING + "locations.csv", "l2", 2, 2, 2, B2, False, 0),
+    ("sales", LANDING + SALES_B1, "s1", 6, 1, 1, B1, False, 0),
+    ("sales", LANDING + SALES_B2, "s2", 3, 2, 2, B2, False, 0),
+    ("reviews", LANDING + REVIEWS_B1, "r1", 4, 1, 1, B1, False, 0),
+    ("reviews", LANDING + REVIEWS_B2, "r2", 1, 2, 2, B2, False, 0),
 ]
 
 TABLES = {

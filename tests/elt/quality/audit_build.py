@@ -158,7 +158,7 @@ records as (
 )
 select
     stream, stream || '/batch_' || batch_id || '.csv' as file_url, batch_id, 0 as generation_id,
-    'checksum' as checksum, count(*) as records, false as is_superseded, extracted_at
+    'checksum' as checksum, count(*) as records, 0 as unchanged, false as is_superseded, extracted_at
 from records inner join batch_times using (batch_id)
 group by all;
 

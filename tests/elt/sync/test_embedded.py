@@ -1,3 +1,4 @@
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -82,7 +83,7 @@ def test_a_header_without_a_required_field_stops_the_stream_naming_file_and_fiel
     assert [f.stream for f in result.loaded] == ["locations"]
     [problem] = result.problems
     assert "sales/sales_2026-01-02.csv: line 1" in problem.message
-    assert "missing required: ['sold_at']" in problem.message and "undeclared: ['extra']" in problem.message
+    assert "missing required: 'sold_at'" in problem.message and "undeclared: 'extra'" in problem.message
     assert "stream 'sales' stopped" in problem.message
 
 
@@ -143,7 +144,7 @@ def test_a_file_not_valid_in_the_declared_encoding_is_refused_naming_it(root: Pa
     assert result.loaded == []
 
 
-def test_a_changed_file_lands_only_records_at_or_past_the_cursor(root: Path) -> None:
+def test_a_changed_file_lands_every_record_its_previous_version_did_not_hold(root: Path) -> None:
     header = "customer_id,first_name,last_name,email,city,state,country,signup_date,updated_at\n"
     ann = "1,Ann,Lee,a@x,Oslo,OS,NO,2020-01-01,2026-01-01 00:00:00\n"
     bob = "2,Bob,Ray,b@x,Rome,RM,IT,2020-01-01,2026-01-02 00:00:00\n"
@@ -152,20 +153,136 @@ def test_a_changed_file_lands_only_records_at_or_past_the_cursor(root: Path) -> 
     sync = _sync(root)
     sync.sync()
     ann_moved = "1,Ann,Lee,a@x,Bergen,VL,NO,2020-01-01,2026-01-05 00:00:00\n"
-    cid = "3,Cid,Orr,c@x,Nice,PA,FR,2020-01-01,2026-01-04 00:00:00\n"
-    path.write_text(header + ann + bob + ann_moved + cid)
+    # Older than every cursor already landed: a cursor filter would have dropped it.
+    dan = "4,Dan,Ek,d@x,Pisa,PI,IT,2020-01-01,2025-12-01 00:00:00\n"
+    path.write_text(header + ann + bob + ann_moved + dan)
 
     [loaded] = sync.sync().loaded
 
-    # Ann's first version is behind the cursor; Bob's is at it (re-landed, collapsed by staging); the rest are new.
-    assert (loaded.records, loaded.behind_cursor, loaded.in_raw) == (4, 1, 3)
+    # Ann's first version and Bob's are unchanged: landed with the first version, not again.
+    assert (loaded.records, loaded.unchanged, loaded.in_raw) == (4, 2, 2)
     assert _rows(root, "select customer_id, city, count(*) from raw.customers group by all order by all") == [
         (1, "Bergen", 1),
         (1, "Oslo", 1),
-        (2, "Rome", 2),
-        (3, "Nice", 1),
+        (2, "Rome", 1),
+        (4, "Pisa", 1),
     ]
-    assert _rows(root, "select records from elt_meta.landed_files order by batch_id") == [(2,), (3,)]
+    assert _rows(root, "select records, unchanged from elt_meta.landed_files order by batch_id") == [(2, 0), (2, 2)]
+
+
+SALE = "{id},7,3,2,2026-01-01 10:00:00,{quantity},3.50,0.10,0.50\n"
+
+
+def test_a_file_completed_after_a_partial_copy_lands_the_rest_and_its_unkeyed_lines_again(root: Path) -> None:
+    whole = SALES_HEADER + "".join(SALE.format(id=i, quantity=1) for i in range(1, 5)) + "5,7,3,2,broken\n"
+    path = root / "landing/sales/sales_2026-01-01.csv"
+    cut = whole.index("3,7,3") + 5  # the third sale cut inside its line
+    path.write_text(whole[:cut])
+    sync = _sync(root)
+    [partial] = sync.sync().loaded
+    path.write_text(whole)
+
+    [complete] = sync.sync().loaded
+
+    assert (partial.records, partial.in_raw) == (3, 3)  # two sales and the cut line, unparsable
+    # Sales 1 and 2 are unchanged; sales 3 and 4 and the malformed line (no key to match it by) land.
+    assert (complete.records, complete.unchanged, complete.in_raw) == (5, 2, 3)
+    assert _rows(root, "select _airbyte_meta->>'source_record' from raw.sales where sale_id is null order by all") == [
+        ("3,7,3",),
+        ("5,7,3,2,broken",),
+    ]
+
+
+def test_a_changed_document_file_lands_only_the_lines_its_previous_version_did_not_hold(root: Path) -> None:
+    path = root / "landing/reviews/reviews_2026-01-01.jsonl"
+    path.write_text('{"review_id": 1}\n{"review_id": 1}\n{broken\n')
+    sync = _sync(root)
+    sync.sync()
+    path.write_text('{"review_id": 1}\n{"review_id": 1}\n{"review_id": 1}\n{broken\n{"review_id": 2}\n')
+
+    [loaded] = sync.sync().loaded
+
+    assert (loaded.records, loaded.unchanged, loaded.in_raw) == (5, 3, 2)
+    assert _rows(
+        root, "select _ab_source_file_line, _airbyte_data from raw.reviews where _airbyte_meta->>'sync_id' = '2'"
+    ) == [(3, '{"review_id": 1}'), (5, '{"review_id": 2}')]
+
+
+def test_a_file_changed_back_to_an_earlier_version_lands_again(root: Path) -> None:
+    path = root / "landing/sales/sales_2026-01-01.csv"
+    first, second = SALE.format(id=1, quantity=1), SALE.format(id=1, quantity=2)
+    sync = _sync(root)
+    for line in (first, second, first):
+        path.write_text(SALES_HEADER + line)
+        sync.sync()
+
+    assert _rows(root, "select quantity from raw.sales order by _airbyte_extracted_at") == [(1,), (2,), (1,)]
+
+
+def test_without_the_previous_copy_in_the_lake_a_changed_file_lands_whole_and_says_so(root: Path) -> None:
+    path = root / "landing/sales/sales_2026-01-01.csv"
+    path.write_text(SALES_HEADER + SALE.format(id=1, quantity=1))
+    sync = _sync(root)
+    sync.sync()
+    shutil.rmtree(root / "lake")
+    path.write_text(SALES_HEADER + SALE.format(id=1, quantity=1) + SALE.format(id=2, quantity=1))
+
+    result = sync.sync()
+
+    [loaded] = result.loaded
+    assert (loaded.records, loaded.unchanged, loaded.in_raw) == (2, 0, 2)
+    [note] = result.notes
+    assert "the lake" in note and "no copy of 1 of the 1 files" in note and "sales/sales_2026-01-01.csv" in note
+
+
+def test_a_landing_file_deleted_after_it_landed_is_reported(root: Path) -> None:
+    path = root / "landing/sales/sales_2026-01-01.csv"
+    path.write_text(SALES_HEADER + SALE.format(id=1, quantity=1))
+    sync = _sync(root)
+    sync.sync()
+    path.unlink()
+
+    result = sync.sync()
+
+    assert result.batch_id is None
+    assert result.notes == [
+        "sales: 1 files landed earlier are no longer in landing ('sales/sales_2026-01-01.csv');"
+        " their records stay in RAW"
+    ]
+
+
+def test_a_quoted_header_after_a_byte_order_mark_is_read(root: Path) -> None:
+    quoted = ",".join(f'"{name}"' for name in SALES_HEADER.strip().split(","))
+    (root / "landing/sales/sales_2026-01-01.csv").write_bytes(
+        b"\xef\xbb\xbf" + (quoted + "\n" + SALE.format(id=1, quantity=2)).encode()
+    )
+
+    result = _sync(root).sync()
+
+    assert result.problems == []
+    assert _rows(root, "select sale_id, quantity from raw.sales") == [(1, 2)]
+
+
+@pytest.mark.timeout(60)
+def test_a_first_line_of_millions_of_columns_is_refused_at_once(root: Path) -> None:
+    (root / "landing/sales/sales_2026-01-01.csv").write_text("a," * 5 * 2**20 + "\n1\n")
+
+    [problem] = _sync(root).sync().problems
+
+    assert "undeclared: 'a'" in problem.message and "repeated: 'a'" in problem.message
+    assert len(problem.message) < 1000
+
+
+def test_a_file_name_with_a_date_that_does_not_exist_is_refused(root: Path) -> None:
+    (root / "landing/sales/sales_2026-13-45.csv").write_text(SALES_HEADER + SALE.format(id=1, quantity=1))
+
+    result = _sync(root).sync()
+
+    assert result.loaded == []
+    assert [p.message for p in result.problems] == [
+        "sales/sales_2026-13-45.csv: the date 2026-13-45 in the file name is not a calendar date;"
+        " the file was not loaded"
+    ]
 
 
 def test_a_crash_between_data_and_state_leaves_nothing_and_a_rerun_lands_one_copy(

@@ -19,6 +19,7 @@ renamed as (
         -- attributes
         checksum,
         records,
+        unchanged,
         superseded as is_superseded,
         extracted_at
 

@@ -1,6 +1,6 @@
 -- One row per sale: re-delivered records of a sale_id are collapsed, keeping the latest extraction.
--- Records without a sale_id (unparsable lines among them) are kept, one per raw record, so that
--- every one of them reaches fct_sales or sales_quarantine.
+-- Records without a sale_id (unparsable lines among them) are kept, one per raw record of the newest version
+-- of their file, so that every one of them reaches sales_quarantine once.
 with
 
 sales as (
