@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -12,7 +13,50 @@ _IDENTIFIER = r"^[a-z_][a-z0-9_]*$"
 ColumnType = Literal["bigint", "integer", "double", "decimal(18,2)", "varchar", "boolean", "date", "timestamp"]
 
 # Why a record is quarantined, in the order rules are applied (a record gets the first that applies).
-REASONS = ("invalid_json", "missing_required", "wrong_type", "out_of_range", "not_accepted", "undeclared_key")
+REASONS = (
+    "invalid_json",
+    "duplicate_key",
+    "missing_required",
+    "wrong_type",
+    "out_of_range",
+    "not_accepted",
+    "undeclared_key",
+)
+# A document that repeats a key in any of its objects is quarantined whole (``duplicate_key``): which value would
+# count is not defined (DuckDB keeps one, Snowflake's PARSE_JSON refuses the document).
+DUPLICATE_KEY_RULE = "a key may appear once in an object"
+
+# The JSON values a declared type is read from ("fraction": a number with a fraction or an exponent). A value of
+# another kind is wrong_type, never converted: no object or array is published as its JSON text, no number or
+# boolean as text, no text as a number (a source that sends numbers as text declares varchar, and dbt staging
+# casts), no 4.7 rounded to an integer, no 1 read as true. JSON has no dates or times: they come as strings.
+JsonKind = Literal["string", "integer", "fraction", "boolean"]
+JSON_KINDS: dict[ColumnType, tuple[JsonKind, ...]] = {
+    "bigint": ("integer",),
+    "integer": ("integer",),
+    "double": ("integer", "fraction"),
+    "decimal(18,2)": ("integer", "fraction"),
+    "varchar": ("string",),
+    "boolean": ("boolean",),
+    "date": ("string",),
+    "timestamp": ("string",),
+}
+_KIND_NAMES: dict[JsonKind, str] = {
+    "string": "a JSON string",
+    "integer": "a JSON integer",
+    "fraction": "a JSON number",
+    "boolean": "true or false",
+}
+
+
+def json_types(column_type: ColumnType, engine_names: Mapping[JsonKind, Iterable[str]]) -> list[str]:
+    """The engine's names (its ``json_type`` or ``TYPEOF``) of the JSON values ``column_type`` is read from."""
+    return [name for kind in JSON_KINDS[column_type] for name in engine_names[kind]]
+
+
+def expected_type(column_type: ColumnType) -> str:
+    """What a wrong_type detail says a value must be, e.g. ``integer (a JSON integer)``."""
+    return f"{column_type} ({_KIND_NAMES[JSON_KINDS[column_type][-1]]})"
 
 
 class Column(BaseModel):
@@ -29,6 +73,17 @@ class Column(BaseModel):
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(self.path.split("."))
+
+
+def _object_nodes(columns: Iterable[Column]) -> dict[tuple[str, ...], list[str]]:
+    """Every object below the root that ``columns`` reach into, with the keys they declare there."""
+    nodes: dict[tuple[str, ...], list[str]] = {}
+    for column in columns:
+        for depth in range(1, len(column.keys)):
+            children = nodes.setdefault(column.keys[:depth], [])
+            if column.keys[depth] not in children:
+                children.append(column.keys[depth])
+    return nodes
 
 
 class ScalarValue(BaseModel):
@@ -54,6 +109,14 @@ class ArrayMapping(BaseModel):
         if (self.value is None) == (not self.columns):
             raise ValueError(f"array {self.path!r}: give either value (scalars) or columns (objects)")
         return self
+
+    def element_keys(self) -> list[str]:
+        """The keys each element (an object) declares at its top."""
+        return list(dict.fromkeys(column.keys[0] for column in self.columns))
+
+    def object_nodes(self) -> dict[tuple[str, ...], list[str]]:
+        """Every object inside an element that the columns reach into, with the keys they declare there."""
+        return _object_nodes(self.columns)
 
 
 class ObjectMapping(BaseModel):
@@ -96,13 +159,7 @@ class ParsingContract(BaseModel):
 
     def object_nodes(self) -> dict[tuple[str, ...], list[str]]:
         """Every object inside the document the contract reaches into, with the keys it declares there."""
-        nodes: dict[tuple[str, ...], list[str]] = {}
-        for column in self.columns:
-            for depth in range(1, len(column.keys)):
-                children = nodes.setdefault(column.keys[:depth], [])
-                if column.keys[depth] not in children:
-                    children.append(column.keys[depth])
-        return nodes
+        return _object_nodes(self.columns)
 
     @property
     def quarantine_table(self) -> str:

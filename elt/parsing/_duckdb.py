@@ -2,9 +2,11 @@
 
 Each document is read whole once into a struct (``p``): top-level leaves already in the contract's types, the
 objects and arrays it declares kept as their (small) JSON text, which is then converted to types and searched
-for undeclared keys. A document whose every declared leaf converted ("complete") cannot break a shape,
-presence or type rule, so only the others pay for the raw JSON values those rules read (``r``). Every rule is
-a vectorised expression: no record travels into Python.
+for undeclared keys; one more read gives the JSON kind of each leaf (``kinds``). A document whose every declared
+leaf converted from a value of an accepted kind ("complete") cannot break a shape, presence or type rule, so only
+the others pay for the raw JSON values those rules read (``r``). DuckDB keeps repeated keys (its ``from_json``
+reads the first): a complete document whose objects hold exactly their declared keys cannot repeat one, so only
+the others are searched node by node. Every rule is a vectorised expression: no record travels into Python.
 """
 
 from __future__ import annotations
@@ -18,7 +20,17 @@ from typing import Any
 
 import duckdb
 
-from elt.parsing._contract import ArrayMapping, Column, ObjectMapping, ParsingContract
+from elt.parsing._contract import (
+    DUPLICATE_KEY_RULE,
+    ArrayMapping,
+    Column,
+    ColumnType,
+    JsonKind,
+    ObjectMapping,
+    ParsingContract,
+    expected_type,
+    json_types,
+)
 from elt.parsing._result import ParseResult
 from elt.warehouse import META_SCHEMA, PARSED_SCHEMA, RAW_SCHEMA
 from elt.warehouse._duckdb import DuckDBWarehouse, quote
@@ -27,6 +39,15 @@ _AUDIT_COLUMNS = "_airbyte_raw_id varchar, _airbyte_extracted_at timestamptz, _a
 _AUDIT_NAMES = "_airbyte_raw_id, _airbyte_extracted_at, _ab_source_file_url"
 # The batch a RAW record was synced in: Airbyte (and the embedded sync) stamp it into ``_airbyte_meta``.
 BATCH_ID = "try_cast(json_extract_string(_airbyte_meta, '$.sync_id') as bigint)"
+# What ``json_type`` calls each kind of JSON value (integers beyond 64 bits it calls DOUBLE).
+_JSON_TYPES: dict[JsonKind, tuple[str, ...]] = {
+    "string": ("VARCHAR",),
+    "integer": ("UBIGINT", "BIGINT"),
+    "fraction": ("DOUBLE",),
+    "boolean": ("BOOLEAN",),
+}
+# from_json converts nothing but a JSON string to these types: the conversion checks the kind, no read needed.
+_READ_FROM_STRINGS_ONLY = frozenset({"date", "timestamp"})
 
 
 def _literal(value: Any) -> str:
@@ -48,6 +69,36 @@ def _present(path: tuple[str, ...]) -> str:
 def _json_type(path: tuple[str, ...]) -> str:
     top = f"r.{quote(path[0])}"
     return f"json_type({top})" if len(path) == 1 else f"json_type({top}, {_literal('$.' + '.'.join(path[1:]))})"
+
+
+def _accepted(column_type: ColumnType) -> str:
+    """The ``json_type`` names of the values ``column_type`` is read from, and of JSON null (absent: not a kind)."""
+    return ", ".join(_literal(t) for t in ["NULL", *json_types(column_type, _JSON_TYPES)])
+
+
+def _wrong_kind(kind: str, column_type: ColumnType) -> str:
+    """True when the ``json_type`` name ``kind`` is of a value that ``column_type`` is not read from."""
+    if column_type in _READ_FROM_STRINGS_ONLY:
+        return "false"
+    return f"coalesce({kind} not in ({_accepted(column_type)}), false)"
+
+
+def _wrong_kinds(kinds: str, column_type: ColumnType) -> str:
+    """True when the list ``kinds`` (of ``json_type`` names) holds a value that ``column_type`` is not read from."""
+    if column_type in _READ_FROM_STRINGS_ONLY:
+        return "false"
+    return f"not coalesce(list_has_all([{_accepted(column_type)}], {kinds}), true)"
+
+
+def _element_kinds(array: ArrayMapping, column: Column | None = None) -> str:
+    """The ``json_type`` of each element of the array (or of its ``column``), from its JSON text in ``p``."""
+    path = "$[*]" if column is None else f"$[*].{column.path}"
+    return f"json_type(p.{quote(array.path)}, {_literal(path)})"
+
+
+def _value_kinds(mapping: ObjectMapping) -> str:
+    """The ``json_type`` of each value of the map, from its JSON text in ``p``."""
+    return f"json_type(p.{quote(mapping.path)}, '$.*')"
 
 
 def _bound(value: float | None) -> str:
@@ -115,11 +166,29 @@ class ContractCompiler:
     def _top_level_leaves(self) -> set[str]:
         return {c.path for c in self.contract.columns if len(c.keys) == 1}
 
+    def leaf_kinds(self) -> str:
+        """``kinds``: the ``json_type`` of each column's value, in contract order (one more read of the document).
+        DuckDB converts more than the contract accepts (an object to varchar as its JSON text, true to 1, "7" to
+        7, 4.7 to 5): a value counts only if it is of a JSON kind its type is read from."""
+        return "json_type(document, [" + ", ".join(_literal("$." + c.path) for c in self.contract.columns) + "])"
+
+    def _wrong_kind_checks(self) -> list[str]:
+        """One condition per declared value (and element, and map value): true when it is of the wrong JSON kind."""
+        c = self.contract
+        checks = [_wrong_kind(f"kinds[{i}]", column.type) for i, column in enumerate(c.columns, start=1)]
+        for array in c.arrays:
+            if array.value is not None:
+                checks.append(_wrong_kinds(_element_kinds(array), array.value.type))
+            checks += [_wrong_kinds(_element_kinds(array, column), column.type) for column in array.columns]
+        checks += [_wrong_kinds(_value_kinds(m), m.value.type) for m in c.maps]
+        return checks
+
     def complete(self) -> str:
-        """True when every declared leaf (and every element's) holds a value of its type: no shape, presence
-        or type rule can apply, since DuckDB converts only values of the declared shape to non-null."""
+        """True when every declared leaf (and every element's) holds a value of its type, of a JSON kind the type
+        is read from: no shape, presence or type rule can apply."""
         c = self.contract
         checks = [f"{_typed(column.keys)} is not null" for column in c.columns]
+        checks += [f"not {check}" for check in self._wrong_kind_checks()]
         for array in c.arrays:
             typed = _typed((array.path,))
             if array.value is not None:
@@ -133,7 +202,8 @@ class ContractCompiler:
         return "coalesce(" + " and ".join(checks) + ", false)"
 
     def rules(self) -> list[_Rule]:
-        """Every rule in the order it is applied: shape first, then presence, types, values, undeclared keys."""
+        """Every rule in the order it is applied: shape first, then presence, types, values, undeclared keys.
+        ``duplicate_key`` comes right after the first (``invalid_json``): ``repeated_keys_update`` applies it."""
         rules = [_Rule("not is_object", "invalid_json", "'the line is not a JSON object'")]
         rules += self._container_rules()
         rules += self._required_rules()
@@ -212,33 +282,36 @@ class ContractCompiler:
         return rules
 
     def _type_rules(self) -> list[_Rule]:
-        """A value is present but does not convert to the declared type."""
+        """A value is present but of a JSON kind its type is not read from, or does not convert to the type."""
         rules = [
             _Rule(
-                f"{_present(column.keys)} and {_typed(column.keys)} is null",
+                f"{_present(column.keys)} and ({_wrong_kind(f'kinds[{i}]', column.type)}"
+                f" or {_typed(column.keys)} is null)",
                 "wrong_type",
-                f"'$.{column.path} must be {column.type}, got ' || {_json_type(column.keys)}",
+                f"'$.{column.path} must be {expected_type(column.type)}, got ' || kinds[{i}]",
             )
-            for column in self.contract.columns
+            for i, column in enumerate(self.contract.columns, start=1)
         ]
         for array in self.contract.arrays:
             present, typed, raw = _present((array.path,)), _typed((array.path,)), self._raw_elements(array)
             if array.value is not None:
                 rules.append(
                     _Rule(
-                        f"{present} and len(list_filter({typed}, lambda v: v is null))"
-                        f" > len(list_filter({raw}, lambda v: coalesce(json_type(v), 'NULL') = 'NULL'))",
+                        f"{present} and ({_wrong_kinds(_element_kinds(array), array.value.type)}"
+                        f" or len(list_filter({typed}, lambda v: v is null))"
+                        f" > len(list_filter({raw}, lambda v: coalesce(json_type(v), 'NULL') = 'NULL')))",
                         "wrong_type",
-                        _literal(f"elements of $.{array.path} must be {array.value.type}"),
+                        _literal(f"elements of $.{array.path} must be {expected_type(array.value.type)}"),
                     )
                 )
             rules += [
                 _Rule(
-                    f"{present} and list_bool_or(list_transform(range(1, len({typed}) + 1), lambda i:"
+                    f"{present} and ({_wrong_kinds(_element_kinds(array, column), column.type)}"
+                    f" or list_bool_or(list_transform(range(1, len({typed}) + 1), lambda i:"
                     f" json_extract({raw}[i], {_literal('$.' + column.path)}) is not null"
-                    f" and {typed}[i].{quote(column.keys[0])} is null))",
+                    f" and {_typed(column.keys, f'{typed}[i]')} is null)))",
                     "wrong_type",
-                    _literal(f"$.{array.path}[].{column.path} must be {column.type}"),
+                    _literal(f"$.{array.path}[].{column.path} must be {expected_type(column.type)}"),
                 )
                 for column in array.columns
             ]
@@ -246,13 +319,14 @@ class ContractCompiler:
 
     @staticmethod
     def _map_type_rule(mapping: ObjectMapping) -> _Rule:
-        """More null values after conversion than null values in the document: some value has another type."""
+        """A value of the wrong JSON kind, or more null values after conversion than null values in the document."""
         typed, raw = _typed((mapping.path,)), f"json_extract(r.{quote(mapping.path)}, '$.*')"
         return _Rule(
-            f"{_present((mapping.path,))} and len(list_filter(map_values({typed}), lambda v: v is null))"
-            f" > len(list_filter({raw}, lambda v: coalesce(json_type(v), 'NULL') = 'NULL'))",
+            f"{_present((mapping.path,))} and ({_wrong_kinds(_value_kinds(mapping), mapping.value.type)}"
+            f" or len(list_filter(map_values({typed}), lambda v: v is null))"
+            f" > len(list_filter({raw}, lambda v: coalesce(json_type(v), 'NULL') = 'NULL')))",
             "wrong_type",
-            _literal(f"values of $.{mapping.path} must be {mapping.value.type}"),
+            _literal(f"values of $.{mapping.path} must be {expected_type(mapping.value.type)}"),
         )
 
     def _value_rules_all(self) -> list[_Rule]:
@@ -305,6 +379,28 @@ class ContractCompiler:
     def _raw_elements(self, array: ArrayMapping) -> str:
         return f"from_json(r.{quote(array.path)}, '[\"JSON\"]')"
 
+    def single_keys(self) -> str:
+        """True when the document cannot repeat a key: it is complete and each object it holds has exactly the keys
+        the contract declares there (a map: distinct keys). A complete document holds every declared key and only
+        scalars at the leaves, so these are all its objects. Only the other documents are searched key by key."""
+        c = self.contract
+        checks = ["complete", f"len(keys) = {len(c.top_keys())}"]
+        for node, children in c.object_nodes().items():
+            inner = "" if len(node) == 1 else ", " + _literal("$." + ".".join(node[1:]))
+            checks.append(f"len(json_keys(p.{quote(node[0])}{inner})) = {len(children)}")
+        for array in c.arrays:
+            if array.columns:
+                nodes = {(): array.element_keys(), **array.object_nodes()}
+                checks += [
+                    f"len(list_filter(json_keys(p.{quote(array.path)}, {_literal('.'.join(('$[*]', *node)))}),"
+                    f" lambda ks: len(ks) <> {len(children)})) = 0"
+                    for node, children in nodes.items()
+                ]
+        for mapping in c.maps:
+            keys = f"json_keys(p.{quote(mapping.path)})"
+            checks.append(f"len({keys}) = len(list_distinct({keys}))")
+        return "coalesce(" + " and ".join(checks) + ", false)"
+
     def undeclared_expression(self) -> str:
         """The document's keys that the contract does not declare, at the top and in the objects it reaches.
 
@@ -338,7 +434,8 @@ class ContractCompiler:
         return f"case when complete and len({keys}) = {len(allowed)} then []::varchar[] else {found} end"
 
     def judged_select(self, watermark_param: str) -> str:
-        """Each new document with its typed values ``t``, undeclared keys and verdict (null: it parses).
+        """Each new document with its typed values ``t``, undeclared keys and verdict (null: it parses), and
+        whether it must be ``searched`` for repeated keys (``repeated_keys_update``, run on the table made of it).
 
         A CASE evaluates a branch only for the rows that reach it: ``r`` is read for incomplete documents
         only, and the structural rules are skipped for complete ones.
@@ -367,7 +464,10 @@ class ContractCompiler:
                 from docs
             ),
             mixed as (
-                select *, case when is_object then from_json(document, {_literal(self.mixed_shape())}) end as p
+                select
+                    *,
+                    case when is_object then from_json(document, {_literal(self.mixed_shape())}) end as p,
+                    case when is_object then {self.leaf_kinds()} end as kinds
                 from objects
             ),
             typed as (select *, case when is_object then {self.typed_struct()} end as t from mixed),
@@ -377,14 +477,40 @@ class ContractCompiler:
                     *,
                     case when is_object and not complete then from_json(document, {_literal(self.raw_shape())})
                     end as r,
-                    case when is_object then {self.undeclared_expression()} else [] end as undeclared
+                    case when is_object then {self.undeclared_expression()} else [] end as undeclared,
+                    is_object and not {self.single_keys()} as searched
                 from completed
             ),
             judged as (select *, case {verdict} end as verdict from checked)
             select
                 _airbyte_raw_id, _airbyte_extracted_at, _ab_source_file_url, _ab_source_file_line, batch_id,
-                t, undeclared, verdict, case when verdict is not null then document end as document
+                t, undeclared, verdict, searched,
+                case when verdict is not null or searched then document end as document
             from judged
+        """
+
+    @staticmethod
+    def repeated_keys_update(judged: str) -> str:
+        """Quarantine each document of the table ``judged`` (made by ``judged_select``) that repeats a key, in
+        place of any verdict it has: ``duplicate_key`` comes right after ``invalid_json``. Only the few documents
+        ``searched`` are read again, node by node; a table, since the search needs every document judged first."""
+        return f"""
+            update {judged} set verdict = {{
+                'reason': 'duplicate_key', 'detail': 'duplicate key ' || repeated_key || ' ({DUPLICATE_KEY_RULE})'
+            }}
+            from (
+                select _airbyte_raw_id, arg_min(fullkey, id) as repeated_key
+                from (
+                    select
+                        d._airbyte_raw_id, node.fullkey, node.id,
+                        count(*) over (partition by d._airbyte_raw_id, node.parent, node.key) as occurrences
+                    from {judged} d, json_tree(d.document) node
+                    where d.searched and node.key is not null
+                )
+                where occurrences > 1
+                group by _airbyte_raw_id
+            ) repeated
+            where {judged}._airbyte_raw_id = repeated._airbyte_raw_id
         """
 
     def table_ddl(self) -> list[str]:
@@ -516,6 +642,7 @@ class DuckDBParser:
             "create temp table judged as " + compiler.judged_select("$watermark"),
             {"watermark": watermark or "-infinity"},
         )
+        con.execute(compiler.repeated_keys_update("judged"))
         self._collect(con, result)
         if result.documents > 0:
             for table, statement in compiler.insert_statements("judged").items():
@@ -543,7 +670,8 @@ class DuckDBParser:
                 result.quarantined_by_reason[reason] = count
         result.undeclared_keys = dict(
             con.execute(
-                "select key, count(*) from (select unnest(undeclared) as key from judged) group by key"
+                # a key a document repeats counts once, as Snowflake's (deduplicated) document shows it
+                "select key, count(*) from (select unnest(list_distinct(undeclared)) as key from judged) group by key"
             ).fetchall()
         )
         result.type_changes = dict(

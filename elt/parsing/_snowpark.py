@@ -2,7 +2,9 @@
 
 The rules are the DuckDB compiler's, in the same order and with the same reason codes, written as Snowflake
 expressions over one ``TRY_PARSE_JSON`` of each document; child tables come from ``FLATTEN``. Records never
-leave Snowflake: the client only collects counts per reason and per drifting path.
+leave Snowflake: the client only collects counts per reason and per drifting path. The document is read allowing
+repeated keys, so that ``CHECK_JSON`` (the strict parser's message) can quarantine the ones that repeat a key as
+``duplicate_key`` rather than as ``invalid_json``, as DuckDB does.
 
 What the stand-ins here cannot run (Snowpark's local testing lacks try_parse_json/get_path/flatten; fakesnow
 answers TYPEOF with DuckDB's types and has no IS_OBJECT, FILTER or TRANSFORM) is limited to the verdict:
@@ -21,7 +23,18 @@ from snowflake.snowpark import Column as SnowparkColumn
 from snowflake.snowpark import DataFrame, Session
 from snowflake.snowpark.functions import col, lit, sql_expr, when
 
-from elt.parsing._contract import ArrayMapping, Column, ObjectMapping, ParsingContract, ScalarValue
+from elt.parsing._contract import (
+    DUPLICATE_KEY_RULE,
+    ArrayMapping,
+    Column,
+    ColumnType,
+    JsonKind,
+    ObjectMapping,
+    ParsingContract,
+    ScalarValue,
+    expected_type,
+    json_types,
+)
 from elt.parsing._duckdb import _bound
 from elt.parsing._result import ParseResult
 from elt.warehouse import META_SCHEMA, PARSED_SCHEMA, RAW_SCHEMA, SnowflakeWarehouse
@@ -30,6 +43,13 @@ _DOC = "DOC"
 # The batch of a RAW record: the Airbyte job (or embedded sync) that stamped ``_airbyte_meta:sync_id``.
 _BATCH_ID = "_airbyte_meta:sync_id::number"
 _TYPES = {"timestamp": "timestamp_ntz"}
+# What TYPEOF calls each kind of JSON value in a VARIANT (PARSE_JSON keeps 4.7 as DECIMAL, 1e3 as DOUBLE).
+_JSON_TYPES: dict[JsonKind, tuple[str, ...]] = {
+    "string": ("VARCHAR",),
+    "integer": ("INTEGER",),
+    "fraction": ("DECIMAL", "DOUBLE"),
+    "boolean": ("BOOLEAN",),
+}
 
 
 def _literal(value: object) -> str:
@@ -49,6 +69,13 @@ def _typed(value: str, type_: str) -> str:
     return f"try_cast({value}::varchar as {_TYPES.get(type_, type_)})"
 
 
+def _broken(value: str, type_: ColumnType) -> str:
+    """A present value of a JSON kind ``type_`` is not read from (TRY_CAST would read '42' as a time, an object
+    as text, true as 1), or one that does not convert to it."""
+    accepted = ", ".join(_literal(name) for name in json_types(type_, _JSON_TYPES))
+    return f"{_present(value)} and (typeof({value}) not in ({accepted}) or {_typed(value, type_)} is null)"
+
+
 def _keys(values: Iterable[str]) -> str:
     return "array_construct(" + ", ".join(_literal(v) for v in values) + ")"
 
@@ -61,7 +88,15 @@ class SnowflakeRules:
 
     def rules(self) -> list[tuple[str, str, str]]:
         c = self.contract
-        rules = [(f"{_DOC} is null or typeof({_DOC}) <> 'OBJECT'", "invalid_json", "'the line is not a JSON object'")]
+        rules = [
+            (f"{_DOC} is null or typeof({_DOC}) <> 'OBJECT'", "invalid_json", "'the line is not a JSON object'"),
+            # DOC is read allowing repeated keys (the last counts); the strict parser's message names the key
+            (
+                f"check_json({c.source_column}) is not null",
+                "duplicate_key",
+                f"'duplicate key: ' || check_json({c.source_column}) || ' ({DUPLICATE_KEY_RULE})'",
+            ),
+        ]
         rules += [
             (
                 f"coalesce(typeof({_get(node)}), 'OBJECT') <> 'OBJECT'",
@@ -116,9 +151,9 @@ class SnowflakeRules:
         ]
         rules += [
             (
-                f"{_present(_get(field.keys))} and {_typed(_get(field.keys), field.type)} is null",
+                _broken(_get(field.keys), field.type),
                 "wrong_type",
-                f"'$.{field.path} must be {field.type}, got ' || typeof({_get(field.keys)})",
+                f"'$.{field.path} must be {expected_type(field.type)}, got ' || typeof({_get(field.keys)})",
             )
             for field in c.columns
         ]
@@ -126,19 +161,16 @@ class SnowflakeRules:
             if array.value is not None:
                 rules.append(
                     (
-                        self._any(array, f"{_present('e')} and {_typed('e', array.value.type)} is null"),
+                        self._any(array, _broken("e", array.value.type)),
                         "wrong_type",
-                        f"'elements of $.{array.path} must be {array.value.type}'",
+                        f"'elements of $.{array.path} must be {expected_type(array.value.type)}'",
                     )
                 )
             rules += [
                 (
-                    self._any(
-                        array,
-                        f"{_present(_get(field.keys, 'e'))} and {_typed(_get(field.keys, 'e'), field.type)} is null",
-                    ),
+                    self._any(array, _broken(_get(field.keys, "e"), field.type)),
                     "wrong_type",
-                    f"'$.{array.path}[].{field.path} must be {field.type}'",
+                    f"'$.{array.path}[].{field.path} must be {expected_type(field.type)}'",
                 )
                 for field in array.columns
             ]
@@ -176,11 +208,11 @@ class SnowflakeRules:
     @staticmethod
     def _map_type_rule(mapping: ObjectMapping) -> tuple[str, str, str]:
         value = _get([mapping.path])
-        broken = f"{_present('v.value')} and {_typed('v.value', mapping.value.type)} is null"
+        broken = _broken("v.value", mapping.value.type)
         return (
             f"typeof({value}) = 'OBJECT' and exists (select 1 from table(flatten({value})) v where {broken})",
             "wrong_type",
-            f"'values of $.{mapping.path} must be {mapping.value.type}'",
+            f"'values of $.{mapping.path} must be {expected_type(mapping.value.type)}'",
         )
 
     @staticmethod
@@ -256,7 +288,8 @@ class SnowparkParser:
             contract,
             raw.select(
                 col("*"),
-                sql_expr(f"try_parse_json({contract.source_column})").alias(_DOC),
+                # 'd': repeated keys do not make the document NULL (invalid_json); duplicate_key names them
+                sql_expr(f"try_parse_json({contract.source_column}, 'd')").alias(_DOC),
                 sql_expr(_BATCH_ID).alias("batch_id"),
             ),
         )

@@ -82,3 +82,30 @@ def test_a_new_document_shape_is_parsed_from_its_contract_alone(warehouse, order
         assert con.execute(
             "select order_id, attribute, attribute_value from parsed.order_attributes order by 2"
         ).fetchall() == [(10, "gift", "yes"), (10, "wrapping", "red")]
+
+
+def test_values_of_another_json_kind_and_repeated_keys_are_quarantined_at_every_level(warehouse, orders, land) -> None:
+    line = json.dumps(ORDER["lines"][0])
+    repeated_in_line = json.dumps(ORDER).replace(line, line.replace('"amount": 9.5', '"amount": 9.5, "amount": 1'), 1)
+    land(
+        [
+            json.dumps({**ORDER, "attributes": {"gift": {"wrapped": True}}}),
+            json.dumps({**ORDER, "lines": [{"sku": "A", "qty": 2.5}]}),
+            json.dumps({**ORDER, "lines": [{"sku": "A", "qty": 1, "price": {"amount": "cheap"}}]}),
+            json.dumps({**ORDER, "customer": {"id": 7, "address": {"city": ["Oslo"]}}}),
+            repeated_in_line,
+        ],
+        stream="orders",
+    )
+
+    DuckDBParser(warehouse).parse(orders)
+
+    with warehouse.connect(read_only=True) as con:
+        quarantined = con.execute("select reason, detail from parsed.orders_quarantine order by _ab_source_file_line")
+        assert quarantined.fetchall() == [
+            ("wrong_type", "values of $.attributes must be varchar (a JSON string)"),
+            ("wrong_type", "$.lines[].qty must be integer (a JSON integer)"),
+            ("wrong_type", "$.lines[].price.amount must be double (a JSON number)"),
+            ("wrong_type", "$.customer.address.city must be varchar (a JSON string), got ARRAY"),
+            ("duplicate_key", "duplicate key $.lines[0].price.amount (a key may appear once in an object)"),
+        ]

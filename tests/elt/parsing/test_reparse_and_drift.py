@@ -52,7 +52,10 @@ def test_changed_types_and_new_array_shapes_are_reported_as_drift(warehouse, con
     parse_task.report_drift(result)
     parse_task.report_drift(DuckDBParser(warehouse).parse(contract))  # nothing new: no drift, no event
 
-    assert result.type_changes == {"$.review_id must be bigint, got VARCHAR": 1, "$.tags must be an array": 1}
+    assert result.type_changes == {
+        "$.review_id must be bigint (a JSON integer), got VARCHAR": 1,
+        "$.tags must be an array": 1,
+    }
     assert events == [
         ("elt.schema.drift", {"stream": "reviews", "undeclared_keys": {}, "type_changes": result.type_changes})
     ]

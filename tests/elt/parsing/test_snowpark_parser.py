@@ -81,12 +81,13 @@ class _GivenVerdicts(SnowparkParser):
 
 def _copy_raw_and_verdicts(warehouse, contract: ParsingContract, session: Session) -> None:
     """RAW as DuckDB holds it, and DuckDB's verdict per record, into fakesnow."""
-    with warehouse.connect(read_only=True) as con:
+    compiler = ContractCompiler(contract)
+    with warehouse.connect() as con:
         raw = con.execute(f"select _airbyte_data, {RAW_COLUMNS}, _airbyte_meta::varchar from raw.reviews").fetchall()
+        con.execute(f"create temp table judged as {compiler.judged_select('$w')}", {"w": "-infinity"})
+        con.execute(compiler.repeated_keys_update("judged"))
         verdicts = con.execute(
-            "select _airbyte_raw_id, verdict.reason, verdict.detail, to_json(undeclared)::varchar"
-            f" from ({ContractCompiler(contract).judged_select('$w')})",
-            {"w": "-infinity"},
+            "select _airbyte_raw_id, verdict.reason, verdict.detail, to_json(undeclared)::varchar from judged"
         ).fetchall()
     cursor = session.connection.cursor()
     for document, raw_id, extracted_at, url, line, meta in raw:
@@ -228,11 +229,42 @@ def test_a_failed_insert_leaves_no_output_and_no_watermark(warehouse, contract, 
     assert (counts, snowflake_raw.table("elt_meta.parse_state").count()) == ([0, 0, 0, 0], 0)
 
 
+def _duckdb_reasons(contract: ParsingContract) -> list[str]:
+    """DuckDB's reasons in the order applied: its CASE's, with duplicate_key (applied by an update) second."""
+    first, *rest = [rule.reason for rule in ContractCompiler(contract).rules()]
+    return [first, "duplicate_key", *rest]
+
+
 def test_the_rules_are_duckdbs_in_the_same_order(contract: ParsingContract) -> None:
     for policy in ("quarantine", "report"):
         reporting = contract.model_copy(update={"undeclared_keys": policy})
         snowflake_reasons = [reason for _, reason, _ in SnowflakeRules(reporting).rules()]
-        assert snowflake_reasons == [rule.reason for rule in ContractCompiler(reporting).rules()]
+        assert snowflake_reasons == _duckdb_reasons(reporting)
+
+
+def test_snowflake_reads_each_value_from_its_json_kind_only_and_refuses_repeated_keys(
+    contract: ParsingContract,
+) -> None:
+    """The SQL, checked here: no stand-in runs it (fakesnow answers TYPEOF with DuckDB's names, has no CHECK_JSON
+    and ignores TRY_PARSE_JSON's 'd'). In Snowflake, TYPEOF of a VARIANT is INTEGER, DECIMAL, DOUBLE, VARCHAR,
+    BOOLEAN, ARRAY, OBJECT or NULL_VALUE, and CHECK_JSON gives the strict parser's error ('duplicate object
+    attribute "overall", pos 95'), NULL for a document without repeated keys."""
+    rules = {detail: condition for condition, _, detail in SnowflakeRules(contract).rules()}
+
+    assert rules["'duplicate key: ' || check_json(_airbyte_data) || ' (a key may appear once in an object)'"] == (
+        "check_json(_airbyte_data) is not null"
+    )
+    title = rules["'$.title must be varchar (a JSON string), got ' || typeof(get_path(DOC, 'title'))"]
+    assert "typeof(get_path(DOC, 'title')) not in ('VARCHAR') or" in title
+    overall = rules[
+        "'$.rating.overall must be integer (a JSON integer), got ' || typeof(get_path(DOC, 'rating.overall'))"
+    ]
+    assert "typeof(get_path(DOC, 'rating.overall')) not in ('INTEGER') or" in overall
+    created = rules["'$.created_at must be timestamp (a JSON string), got ' || typeof(get_path(DOC, 'created_at'))"]
+    assert "not in ('VARCHAR') or try_cast(get_path(DOC, 'created_at')::varchar as timestamp_ntz) is null" in created
+    assert "typeof(e) not in ('VARCHAR')" in rules["'elements of $.tags must be varchar (a JSON string)'"]
+    user = rules["'$.helpful_votes[].user_id must be bigint (a JSON integer)'"]
+    assert "typeof(get_path(e, 'user_id')) not in ('INTEGER')" in user
 
 
 def test_one_select_judges_the_new_documents_in_snowflake(session: Session, contract: ParsingContract) -> None:
@@ -245,9 +277,9 @@ def test_one_select_judges_the_new_documents_in_snowflake(session: Session, cont
     judged = parser.judged(session, contract, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
 
     (sql,) = judged.queries["queries"]
-    assert 'try_parse_json(_airbyte_data) AS "DOC"' in sql
+    assert "try_parse_json(_airbyte_data, 'd') AS \"DOC\"" in sql
     assert '_airbyte_meta:sync_id::number AS "BATCH_ID"' in sql
     assert '_AIRBYTE_EXTRACTED_AT" > ' in sql
     whens = [part.split(" THEN ")[1].split()[0] for part in sql.split('AS "REASON"')[0].split(" WHEN ")[1:]]
-    assert whens == [f"'{rule.reason}'" for rule in ContractCompiler(contract).rules()]
+    assert whens == [f"'{reason}'" for reason in _duckdb_reasons(contract)]
     assert "'$.rating.overall = ' || try_cast(get_path(DOC, 'rating.overall')::varchar as integer)" in sql
