@@ -62,13 +62,14 @@ def _run_flow(name: str, *args: dt.date) -> None:
     """Run one of the pipeline's flows in this process; a failure the pipeline explains exits 1 with that."""
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     import flows.elt
+    from elt.faults import PermanentFaultError
     from tasks.ingest import LandingCheckError
     from tasks.transform import DbtBuildError
 
     _settings()  # the flow reads them again; here a setting not allowed stops before a run is even recorded
     try:
         getattr(flows.elt, name)(*args)
-    except (flows.elt.GateClosedError, LandingCheckError, DbtBuildError) as exc:
+    except (flows.elt.GateClosedError, LandingCheckError, DbtBuildError, PermanentFaultError) as exc:
         typer.echo(f"\nelt {name} failed: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     finally:
