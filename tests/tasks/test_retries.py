@@ -50,7 +50,6 @@ def test_an_unwritable_warehouse_fails_the_sync_once_saying_what_to_fix(
 
     state = probe(return_state=True)
 
-    print(state.message)
     assert state.is_failed()
     warehouse = unwritable_warehouse.resolve() / "warehouse.duckdb"
     assert f"PermanentFaultError: {warehouse} is not writable (" in state.message
