@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from elt.settings import Settings
+from elt.settings import InvalidSettingsError, Settings
 
 app = typer.Typer(
     help="Retail ELT platform: Prefect, dbt and Great Expectations on DuckDB or Snowflake.",
@@ -31,7 +31,7 @@ def generate(
     from elt.generate import GenerateOptions
     from elt.generate import generate as write_files
 
-    settings = Settings()
+    settings = _settings()
     options = GenerateOptions(
         seed=seed, sales_rows=sales_rows, days=days, start_date=start_date.date(), defect_rate=defect_rate
     )
@@ -62,12 +62,14 @@ def _run_flow(name: str, *args: dt.date) -> None:
     """Run one of the pipeline's flows in this process; a failure the pipeline explains exits 1 with that."""
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     import flows.elt
+    from elt.faults import PermanentFaultError
     from tasks.ingest import LandingCheckError
     from tasks.transform import DbtBuildError
 
+    _settings()  # the flow reads them again; here a setting not allowed stops before a run is even recorded
     try:
         getattr(flows.elt, name)(*args)
-    except (flows.elt.GateClosedError, LandingCheckError, DbtBuildError) as exc:
+    except (flows.elt.GateClosedError, LandingCheckError, DbtBuildError, PermanentFaultError) as exc:
         typer.echo(f"\nelt {name} failed: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     finally:
@@ -79,7 +81,7 @@ def status() -> None:
     """Print the summary of the last run."""
     from elt.adapters import adapters_for
 
-    markdown = adapters_for(Settings()).warehouse.last_run_markdown()
+    markdown = adapters_for(_settings()).warehouse.last_run_markdown()
     if markdown is None:
         typer.echo("no run yet: `elt run` makes one")
         raise typer.Exit(code=1)
@@ -97,7 +99,7 @@ def reparse(
     from elt.adapters import adapters_for
     from elt.parsing import load_contracts
 
-    settings = Settings()
+    settings = _settings()
     contract = next((c for c in load_contracts(settings.contracts_dir) if c.stream == stream), None)
     if contract is None:
         typer.echo(f"no parsing contract for stream {stream!r} in {settings.contracts_dir}", err=True)
@@ -124,12 +126,21 @@ def prefect_apply(
 
     plan = WorkspacePlan(
         env=env,
-        profile=Settings().profile,
+        profile=_settings().profile,
         slack_webhook_url=slack_webhook_url,
         late_after=dt.timedelta(minutes=late_after_minutes),
     )
     for line in apply_workspace(plan):
         typer.echo(line)
+
+
+def _settings() -> Settings:
+    """The settings, or exit 1 with what is wrong with them: a person's typo is not a crash."""
+    try:
+        return Settings()
+    except InvalidSettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from None
 
 
 def _ui_hint() -> str:

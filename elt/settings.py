@@ -6,12 +6,26 @@ The profile is chosen here and nowhere else; adapters are picked from it (see ``
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Collection
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    DirectoryPath,
+    Field,
+    FilePath,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,7 +33,50 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from elt._invalid_settings import ExplainedEnvSource, InvalidSettingsError, allowed, env_name, environment, origin
+from elt.catalog import load_catalog
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_GATE_CONFIG = PROJECT_ROOT / "elt" / "quality" / "gate.yml"
+
+
+def _input(error: ErrorDetails) -> Any:
+    return None if error["type"] == "missing" else error.get("input")
+
+
+class _EnvSettings(BaseSettings):
+    """Settings read from ``ELT_*`` variables. A value not allowed raises :class:`InvalidSettingsError`, one line
+    per problem as ``ELT_X=<value>: <what is allowed>``; numbers are finite (no inf, no NaN) everywhere."""
+
+    model_config = SettingsConfigDict(allow_inf_nan=False)
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            cls = type(self)
+            raise InvalidSettingsError(
+                [
+                    f"{origin(cls, e['loc'], _input(e), cls.config_file())}: {allowed(cls, e)}"
+                    for e in exc.errors(include_url=False)
+                ]
+            ) from None
+
+    @classmethod
+    def config_file(cls) -> Path | None:
+        """The YAML file under the environment, if any."""
+        return None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, ExplainedEnvSource(settings_cls)
 
 
 class Profile(StrEnum):
@@ -29,7 +86,7 @@ class Profile(StrEnum):
     CLOUD = "cloud"
 
 
-class AirbyteSettings(BaseSettings):
+class AirbyteSettings(_EnvSettings):
     """Where the cloud sync finds Airbyte (Cloud or self-managed) and how long it waits, from ``ELT_AIRBYTE_*``."""
 
     model_config = SettingsConfigDict(env_prefix="ELT_AIRBYTE_", frozen=True)
@@ -53,7 +110,7 @@ class AirbyteSettings(BaseSettings):
     max_concurrent: int = Field(default=4, ge=1, description="Connections synced at the same time.")
 
 
-class SnowflakeSettings(BaseSettings):
+class SnowflakeSettings(_EnvSettings):
     """How the cloud warehouse reaches Snowflake, from ``ELT_SNOWFLAKE_*``: key-pair authentication, no password.
 
     The private key (PEM, PKCS#8) comes from the named Prefect Secret block, else ``ELT_SNOWFLAKE_PRIVATE_KEY``,
@@ -88,7 +145,7 @@ class Severity(StrEnum):
 class DailyBounds(BaseModel):
     """How far the newest day may stray from the trailing days before it (a distribution check)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     trailing_days: int = Field(ge=1, description="Days before the newest one that form its history.")
     min_history_days: int = Field(ge=1, description="With fewer days of history the check does not apply.")
@@ -97,24 +154,56 @@ class DailyBounds(BaseModel):
     max_stddevs: float = Field(gt=0, description="Distance from the trailing mean, in standard deviations.")
 
 
-class GateSettings(BaseSettings):
+def _rate(value: float) -> float:
+    if not 0 <= value <= 1:  # false for NaN too
+        raise ValueError("must be a number from 0 to 1 (a share: 0.05 is 5%)")
+    return value
+
+
+Rate = Annotated[float, Field(allow_inf_nan=True), AfterValidator(_rate)]
+
+
+def _first_key(variable: str, prefix: str) -> str:
+    return variable.removeprefix(prefix).split("__")[0].lower()
+
+
+class GateSettings(_EnvSettings):
     """The publication gate's thresholds and severities: ``elt/quality/gate.yml``, overridden by the environment.
 
     Any key can be overridden as ``ELT_GATE_<KEY>`` (nested keys joined by ``__``); the quarantine limits keep
     their names ``ELT_QUARANTINE_RATE_MAX`` and ``ELT_QUARANTINE_RATE_DEFAULT_MAX``. ``ELT_GATE_CONFIG`` names
     another YAML file. Nothing has a default here, so the YAML file is the one place thresholds are written.
+    An ``ELT_GATE_*`` variable that names no key is refused, not ignored.
     """
 
     model_config = SettingsConfigDict(
         env_prefix="ELT_GATE_", env_nested_delimiter="__", frozen=True, populate_by_name=True, extra="forbid"
     )
 
-    quarantine_rate_max: dict[str, float] = Field(validation_alias="elt_quarantine_rate_max")
-    quarantine_rate_default_max: float = Field(validation_alias="elt_quarantine_rate_default_max", ge=0)
+    quarantine_rate_max: dict[str, Rate] = Field(
+        validation_alias="elt_quarantine_rate_max", examples=[{"sales": 0.05}], description="Per catalogue stream."
+    )
+    quarantine_rate_default_max: Rate = Field(validation_alias="elt_quarantine_rate_default_max")
     freshness_max_age_hours: int = Field(gt=0, description="How old the newest event of a fact may be.")
     daily_revenue: DailyBounds
     daily_reviews: DailyBounds
-    severity: dict[str, Severity] = Field(description="Per check id; a check not listed is critical.")
+    severity: dict[str, Severity] = Field(
+        examples=[{"fct_sales.fresh": "critical"}], description="Per check id; a check not listed is critical."
+    )
+
+    # The check ids the gate's suites define, given by them when loaded (see ``define_checks``).
+    _check_ids: ClassVar[Callable[[GateSettings], Collection[str]] | None] = None
+
+    @classmethod
+    def define_checks(cls, check_ids: Callable[[GateSettings], Collection[str]]) -> None:
+        """Called by the gate's suites when loaded (the flow loads them before it reads the settings), so a severity
+        for a check that does not exist is refused with the settings, before any work, without loading them here
+        (they bring Great Expectations, seconds to import, which ``elt status`` or ``elt generate`` need not)."""
+        cls._check_ids = check_ids
+
+    @classmethod
+    def config_file(cls) -> Path:
+        return Path(os.environ.get("ELT_GATE_CONFIG") or DEFAULT_GATE_CONFIG)
 
     @classmethod
     def settings_customise_sources(
@@ -125,27 +214,107 @@ class GateSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        yaml_file = os.environ.get("ELT_GATE_CONFIG") or PROJECT_ROOT / "elt" / "quality" / "gate.yml"
-        return init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file)
+        cls._refuse_unknown_variables()
+        return init_settings, ExplainedEnvSource(settings_cls), cls._yaml_source(settings_cls)
+
+    @classmethod
+    def _refuse_unknown_variables(cls) -> None:
+        prefix = cls.model_config["env_prefix"].upper()
+        known = {name for name, field in cls.model_fields.items() if field.validation_alias is None} | {"config"}
+        env = environment()
+        unknown = [name for name in env if name.startswith(prefix) and _first_key(name, prefix) not in known]
+        if unknown:
+            names = ["ELT_GATE_CONFIG"] + [
+                env_name(cls, [name]) + ("__<KEY>" if field.annotation is DailyBounds else "")
+                for name, field in cls.model_fields.items()
+            ]
+            raise InvalidSettingsError(
+                [f"{name}={env[name]}: not a gate setting; they are {', '.join(names)}" for name in unknown]
+            )
+
+    @classmethod
+    def _yaml_source(cls, settings_cls: type[BaseSettings]) -> YamlConfigSettingsSource:
+        """The YAML file; one that cannot be read is named, not taken for an empty one."""
+        path = cls.config_file()
+        named = f"ELT_GATE_CONFIG={path}" if os.environ.get("ELT_GATE_CONFIG") else str(path)
+        try:
+            path.read_bytes()
+            return YamlConfigSettingsSource(settings_cls, yaml_file=path)
+        except OSError as exc:
+            problem = f"cannot be read ({exc.strerror})"
+        except yaml.YAMLError as exc:
+            problem = f"is not valid YAML ({' '.join(str(exc).split())})"
+        raise InvalidSettingsError(
+            [f"{named}: {problem}; it must name a readable YAML file of gate settings like {DEFAULT_GATE_CONFIG}"]
+        )
+
+    @model_validator(mode="after")
+    def _severities_name_known_checks(self) -> GateSettings:
+        defined = type(self)._check_ids
+        if defined is not None:
+            self.refuse_unknown_checks(defined(self))
+        return self
+
+    def refuse_unknown_checks(self, check_ids: Collection[str]) -> None:
+        """A severity must name a check the suites define: a typo would otherwise leave a check critical."""
+        unknown = sorted(set(self.severity) - set(check_ids))
+        if unknown:
+            raise InvalidSettingsError(
+                [
+                    f"{origin(type(self), ['severity', check], self.severity[check].value, self.config_file())}:"
+                    " not a check of the gate; checks are named <table>.<check> as the run summary shows them"
+                    for check in unknown
+                ]
+            )
 
     def quarantine_threshold(self, stream: str) -> float:
         return self.quarantine_rate_max.get(stream, self.quarantine_rate_default_max)
 
 
-class Settings(BaseSettings):
-    """Everything a run needs to know about its environment. Secrets never live here in plain text."""
+class Settings(_EnvSettings):
+    """Everything a run needs to know about its environment. Secrets never live here in plain text.
+
+    Reading it validates every setting (the nested groups' too): the flow and the CLI read it first, so a setting
+    that is not allowed stops a run before any work.
+    """
 
     model_config = SettingsConfigDict(env_prefix="ELT_", frozen=True)
 
     profile: Profile = Profile.LOCAL
     data_dir: Path = Field(default=Path("data"), description="Holds landing/, lake/ and warehouse.duckdb.")
-    catalog_path: Path = PROJECT_ROOT / "airbyte" / "catalog.yml"
-    contracts_dir: Path = PROJECT_ROOT / "elt" / "contracts"
-    dbt_project_dir: Path = PROJECT_ROOT / "dbt"
+    catalog_path: FilePath = PROJECT_ROOT / "airbyte" / "catalog.yml"
+    contracts_dir: DirectoryPath = PROJECT_ROOT / "elt" / "contracts"
+    dbt_project_dir: DirectoryPath = PROJECT_ROOT / "dbt"
     keep_builds: int = Field(default=3, ge=1, description="Audit builds kept after a publish.")
     airbyte: AirbyteSettings = Field(default_factory=AirbyteSettings)
     snowflake: SnowflakeSettings = Field(default_factory=SnowflakeSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_is_a_folder(cls, path: Path) -> Path:
+        if path.exists() and not path.is_dir():
+            raise ValueError("must be a directory (it is created if missing); this is a file")
+        return path
+
+    @model_validator(mode="after")
+    def _quarantine_limits_name_streams(self) -> Settings:
+        """A limit for a stream the catalogue does not declare would never apply: a typo, refused."""
+        try:
+            streams = [s.name for s in load_catalog(self.catalog_path).streams]
+        except (OSError, ValueError) as exc:
+            raise InvalidSettingsError([f"ELT_CATALOG_PATH={self.catalog_path}: {exc}"]) from None
+        limits = self.gate.quarantine_rate_max
+        unknown = sorted(set(limits) - set(streams))
+        if unknown:
+            raise InvalidSettingsError(
+                [
+                    f"{origin(GateSettings, ['quarantine_rate_max', s], limits[s], GateSettings.config_file())}:"
+                    f" not a stream of {self.catalog_path}; streams: {', '.join(streams)}"
+                    for s in unknown
+                ]
+            )
+        return self
 
     @cached_property
     def landing_dir(self) -> Path:

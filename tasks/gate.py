@@ -11,10 +11,12 @@ from elt.adapters import adapters_for
 from elt.catalog import load_catalog
 from elt.quality import GateVerdict, SuiteContext, data_docs_site, dbt_project_var, mart_suites, run_gate
 from elt.settings import Settings
+from tasks._retries import explain_faults, retry_if_transient
 from tasks.transform import PublicationPlan
 
 
 @task(name="validate-build")
+@explain_faults
 def validate_build(settings: Settings, build_schema: str) -> GateVerdict:
     """Run the Great Expectations suites on the audit build, as SQL on the warehouse."""
     warehouse = adapters_for(settings).warehouse
@@ -39,7 +41,8 @@ def validate_build(settings: Settings, build_schema: str) -> GateVerdict:
     return verdict
 
 
-@task(name="publish-build", retries=2, retry_delay_seconds=5)
+@task(name="publish-build", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_if_transient)
+@explain_faults
 def publish_build(settings: Settings, build_schema: str, batch_id: int, plan: PublicationPlan) -> list[str]:
     """Publish the audited build in one transaction (views repointed, deltas merged into the store by their
     unique key; a retry merges the same delta again, which changes nothing), then drop builds past the keep count,

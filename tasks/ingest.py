@@ -10,6 +10,7 @@ from prefect.logging import get_run_logger
 from elt.adapters import adapters_for
 from elt.settings import Settings
 from elt.sync import AirbyteSyncError, SyncResult
+from tasks._retries import explain_faults, retry_if_transient
 
 
 class LandingCheckError(RuntimeError):
@@ -17,11 +18,14 @@ class LandingCheckError(RuntimeError):
 
 
 def _worth_retrying(task: Task, task_run: TaskRun, state: State) -> bool:
-    """Not when Airbyte said why (its calls retry themselves; a task retry would start the syncs again)."""
-    return not isinstance(state.result(raise_on_failure=False), AirbyteSyncError)
+    """A transient fault, but not when Airbyte said why (its calls retry themselves; a task retry would start the
+    syncs again)."""
+    error = state.result(raise_on_failure=False)
+    return not isinstance(error, AirbyteSyncError) and retry_if_transient(task, task_run, state)
 
 
 @task(name="sync-streams", retries=2, retry_delay_seconds=5, retry_condition_fn=_worth_retrying)
+@explain_faults
 def sync_streams(settings: Settings) -> SyncResult:
     """Land what is new through the profile's sync: the embedded sync (each file commits with its state, so a
     retry is safe) or the catalogue's Airbyte connections (each job's figures logged, failed ones too)."""

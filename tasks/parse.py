@@ -9,9 +9,11 @@ from prefect.events import emit_event
 from elt.adapters import adapters_for
 from elt.parsing import ParseResult, drift_markdown, drift_payload, load_contracts
 from elt.settings import Settings
+from tasks._retries import explain_faults, retry_if_transient
 
 
-@task(name="parse-documents", retries=1, retry_delay_seconds=5)
+@task(name="parse-documents", retries=1, retry_delay_seconds=5, retry_condition_fn=retry_if_transient)
+@explain_faults
 def parse_documents(settings: Settings) -> list[ParseResult]:
     """Parse the documents not parsed yet; each contract commits its output with its watermark."""
     parser = adapters_for(settings).parser

@@ -13,9 +13,11 @@ from elt.quality import GateVerdict
 from elt.settings import Settings
 from elt.summary import RunStatus, RunSummary
 from elt.sync import SyncResult
+from tasks._retries import explain_faults
 
 
 @task(name="summarize-run")
+@explain_faults
 def summarize_run(
     settings: Settings,
     sync: SyncResult,
@@ -52,6 +54,7 @@ def summarize_run(
 
 
 @task(name="report-run")
+@explain_faults
 def report_run(settings: Settings, summary: RunSummary) -> None:
     """Publish the summary as a Prefect artifact, keep it for ``elt status``, and emit the outcome event."""
     markdown = summary.to_markdown()

@@ -19,6 +19,7 @@ from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 from elt.adapters import adapters_for
 from elt.settings import Settings
 from elt.warehouse import Merge, build_schema_name, build_schema_prefix
+from tasks._retries import explain_faults
 
 
 @contextmanager
@@ -58,6 +59,7 @@ class BackfillWindow:
 
 
 @task(name="plan-build")
+@explain_faults
 def plan_build(settings: Settings, backfill: BackfillWindow | None = None) -> PlannedBuild | None:
     """Name the audit build to make, or None when the last publication already covers every batch.
 

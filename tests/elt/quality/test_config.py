@@ -9,7 +9,7 @@ import yaml
 from audit_build import BATCH_TIMES, BUILD, REGIONS, STREAMS, Warehouse
 
 from elt.quality import SuiteContext, mart_suites
-from elt.settings import PROJECT_ROOT, DailyBounds, Settings, Severity
+from elt.settings import PROJECT_ROOT, DailyBounds, InvalidSettingsError, Settings, Severity
 
 GATE_YML = PROJECT_ROOT / "elt" / "quality" / "gate.yml"
 
@@ -76,10 +76,16 @@ def test_the_environment_overrides_nested_bounds_and_severities(gate_env, wareho
     assert gate.severity["fct_reviews.fresh"] is Severity.WARNING, "the YAML's other severities stay"
 
 
-def test_a_severity_for_a_check_that_does_not_exist_is_refused(gate_env) -> None:
-    gate = gate_env(ELT_GATE_SEVERITY='{"fct_sales.no_such_check": "warning"}')
+def test_a_severity_for_a_check_that_does_not_exist_is_refused_with_the_settings(gate_env) -> None:
+    with pytest.raises(InvalidSettingsError, match=r"\(fct_sales\.no_such_check\): not a check of the gate"):
+        gate_env(ELT_GATE_SEVERITY='{"fct_sales.no_such_check": "warning"}')
 
-    with pytest.raises(ValueError, match=r"fct_sales\.no_such_check"):
+
+def test_the_suites_refuse_a_severity_for_a_check_they_do_not_define(gate_env) -> None:
+    """Settings made without validation (or before the suites were loaded) are checked again by the suites."""
+    gate = gate_env().model_copy(update={"severity": {"fct_sales.no_such_check": Severity.WARNING}})
+
+    with pytest.raises(InvalidSettingsError, match=r"fct_sales\.no_such_check"):
         mart_suites(SuiteContext(BUILD, STREAMS, REGIONS), gate)
 
 
@@ -88,5 +94,5 @@ def test_a_malformed_yaml_names_the_bad_key(gate_env, tmp_path: Path) -> None:
     config["daily_revenue"]["max_stdevs"] = config["daily_revenue"].pop("max_stddevs")
     (tmp_path / "gate.yml").write_text(yaml.safe_dump(config))
 
-    with pytest.raises(ValueError, match="max_stdevs"):
+    with pytest.raises(InvalidSettingsError, match=r"daily_revenue\.max_stdevs=3\.0 in .*: not a known key"):
         gate_env(ELT_GATE_CONFIG=str(tmp_path / "gate.yml"))
