@@ -14,7 +14,6 @@ from pathlib import Path
 
 from prefect import task
 from prefect.artifacts import create_link_artifact
-from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from elt.adapters import adapters_for
 from elt.settings import Settings
@@ -156,6 +155,8 @@ def build_models(settings: Settings, build_schema: str, backfill: BackfillWindow
     command += ["--log-path", str(target)]
     before = _invocation_ids(target)
     failure: ValueError | None = None
+    from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings  # dbt takes seconds to import: only when building
+
     with _environment(env):
         runner = PrefectDbtRunner(
             settings=PrefectDbtSettings(

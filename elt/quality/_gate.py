@@ -10,18 +10,15 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import great_expectations as gx
-import sqlalchemy as sa
-from great_expectations.checkpoint import UpdateDataDocsAction
-from great_expectations.core import ExpectationValidationResult
-from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.expectations.expectation import Expectation
-
-from elt.quality._duckdb_dialect import enable_duckdb_persisted_connection, release_connections
 from elt.quality._suites import CHECK
 from elt.settings import Severity
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from great_expectations.core import ExpectationValidationResult
+    from great_expectations.expectations.expectation import Expectation
 
 _DATASOURCE = "warehouse"
 _SITE = "build"
@@ -71,7 +68,14 @@ def run_gate(
 
     Each build gets its own Data Docs site, ``gx_dir/<build_schema>``, whose index shows that run's results only.
     ``connect_args`` (Snowflake's private key) go to the engine only: the context is ephemeral, nothing is saved.
+    Great Expectations is imported here, when a gate runs: it takes seconds, which a run without a build skips.
     """
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    from elt.quality._duckdb_dialect import enable_duckdb_persisted_connection, release_connections
+
     enable_duckdb_persisted_connection()
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     site = data_docs_site(gx_dir, build_schema)
@@ -133,6 +137,8 @@ def data_docs_site(gx_dir: Path, build_schema: str) -> Path:
 
 def _relations(engine: sa.Engine, schema: str) -> set[str]:
     """The tables and views of ``schema``, lower-cased as dialects that fold unquoted names report them."""
+    import sqlalchemy as sa
+
     inspector = sa.inspect(engine)
     return {n.lower() for n in [*inspector.get_table_names(schema=schema), *inspector.get_view_names(schema=schema)]}
 

@@ -10,18 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import great_expectations.expectations as gxe
 import yaml
-from great_expectations.expectations.expectation import Expectation
-from great_expectations.expectations.metadata_types import FailureSeverity
 
 from elt.quality import _queries as q
 from elt.settings import DailyBounds, GateSettings, Severity
 
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
+
 CHECK = "check"
-_SEVERITIES = {Severity.CRITICAL: FailureSeverity.CRITICAL, Severity.WARNING: FailureSeverity.WARNING}
 
 
 @dataclass(frozen=True)
@@ -34,29 +33,41 @@ class SuiteContext:
     last_published_batch: int | None = None
 
 
+@dataclass(frozen=True)
+class Check:
+    """One expectation as data: its check id, and the Great Expectations class and arguments it is built from.
+
+    Great Expectations takes seconds to import; it is imported only when a gate runs, so a run with nothing new,
+    or the settings naming checks at start, never pay for it.
+    """
+
+    id: str
+    expectation: str
+    arguments: dict[str, Any]
+
+
 class _Suite:
-    """Collects one table's expectations, each under its check id."""
+    """Collects one table's checks, each under its check id."""
 
     def __init__(self, table: str) -> None:
         self.table = table
-        self.expectations: list[Expectation] = []
+        self.checks: list[Check] = []
 
-    def add(self, check: str, expectation: Expectation) -> _Suite:
-        expectation.meta = {CHECK: f"{self.table}.{check}"}
-        self.expectations.append(expectation)
+    def add(self, check: str, expectation: str, **arguments: Any) -> _Suite:
+        self.checks.append(Check(f"{self.table}.{check}", expectation, arguments))
         return self
 
     def rows(self, check: str, description: str, query: str) -> _Suite:
-        return self.add(check, gxe.UnexpectedRowsExpectation(description=description, unexpected_rows_query=query))
+        return self.add(check, "UnexpectedRowsExpectation", description=description, unexpected_rows_query=query)
 
     def not_null(self, *columns: str) -> _Suite:
         for c in columns:
-            self.add(f"{c}_not_null", gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is never null"))
+            self.add(f"{c}_not_null", "ExpectColumnValuesToNotBeNull", column=c, description=f"{c} is never null")
         return self
 
     def unique(self, *columns: str) -> _Suite:
         for c in columns:
-            self.add(f"{c}_unique", gxe.ExpectColumnValuesToBeUnique(column=c, description=f"{c} is unique"))
+            self.add(f"{c}_unique", "ExpectColumnValuesToBeUnique", column=c, description=f"{c} is unique")
         return self
 
     def keys(self, *columns: str) -> _Suite:
@@ -67,13 +78,15 @@ class _Suite:
         bounds = " and ".join(limit for limit in limits if limit)
         return self.add(
             f"{column}_range",
-            gxe.ExpectColumnValuesToBeBetween(
-                column=column, min_value=low, max_value=high, description=f"{column} is {bounds}"
-            ),
+            "ExpectColumnValuesToBeBetween",
+            column=column,
+            min_value=low,
+            max_value=high,
+            description=f"{column} is {bounds}",
         )
 
     def has_rows(self) -> _Suite:
-        return self.add("has_rows", gxe.ExpectTableRowCountToBeBetween(min_value=1, description="has rows"))
+        return self.add("has_rows", "ExpectTableRowCountToBeBetween", min_value=1, description="has rows")
 
     def references(self, column: str, table: str, key: str, schema: str) -> _Suite:
         return self.rows(
@@ -144,9 +157,10 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
         _Suite("rpt_reconciliation")
         .add(
             "streams_match_catalogue",
-            gxe.ExpectColumnDistinctValuesToEqualSet(
-                column="stream", value_set=list(context.streams), description="one row per catalogue stream"
-            ),
+            "ExpectColumnDistinctValuesToEqualSet",
+            column="stream",
+            value_set=list(context.streams),
+            description="one row per catalogue stream",
         )
         .unique("stream")
         .rows("landed_equals_raw", "records landed = records in RAW", q.rows_where("landed <> in_raw"))
@@ -163,15 +177,16 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
         .not_null("stream", "reason")
         .add(
             "stream_in_catalogue",
-            gxe.ExpectColumnValuesToBeInSet(
-                column="stream", value_set=list(context.streams), description="stream is a catalogue stream"
-            ),
+            "ExpectColumnValuesToBeInSet",
+            column="stream",
+            value_set=list(context.streams),
+            description="stream is a catalogue stream",
         )
         .add(
             "stream_reason_unique",
-            gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=["stream", "reason"], description="one row per stream and reason"
-            ),
+            "ExpectCompoundColumnsToBeUnique",
+            column_list=["stream", "reason"],
+            description="one row per stream and reason",
         )
         .between("records", low=1)
         .rows(
@@ -284,9 +299,10 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
     _reconciled(locations, s, "locations")
     locations.keys("location_key", "location_id").add(
         "region_accepted",
-        gxe.ExpectColumnValuesToBeInSet(
-            column="region", value_set=list(context.accepted_regions), description="region is an accepted region"
-        ),
+        "ExpectColumnValuesToBeInSet",
+        column="region",
+        value_set=list(context.accepted_regions),
+        description="region is an accepted region",
     )
 
     dates = (
@@ -302,9 +318,9 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
         .not_null("date_day", "region", "category", "net_amount")
         .add(
             "day_region_category_unique",
-            gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=["date_day", "region", "category"], description="one row per day, region and category"
-            ),
+            "ExpectCompoundColumnsToBeUnique",
+            column_list=["date_day", "region", "category"],
+            description="one row per day, region and category",
         )
         .between("sales_count", low=1)
         .rows(
@@ -358,15 +374,14 @@ def dbt_project_var(project_dir: Path, name: str) -> Any:
         return yaml.safe_load(handle)["vars"][name]
 
 
-def check_ids(suites: Iterable[Sequence[Expectation]]) -> set[str]:
-    return {e.meta[CHECK] for expectations in suites for e in expectations}
+def check_ids(suites: Iterable[_Suite]) -> set[str]:
+    return {check.id for suite in suites for check in suite.checks}
 
 
 def defined_check_ids(gate: GateSettings) -> set[str]:
     """Every check id the suites define: they do not depend on the build, only on the code (one stream stands in
     for the catalogue's, whose quarantine checks share their ids)."""
-    context = SuiteContext(build_schema="build", streams=["stream"], accepted_regions=[])
-    return check_ids(suite.expectations for suite in _suites(context, gate))
+    return check_ids(_suites(SuiteContext(build_schema="build", streams=["stream"], accepted_regions=[]), gate))
 
 
 GateSettings.define_checks(defined_check_ids)
@@ -374,10 +389,17 @@ GateSettings.define_checks(defined_check_ids)
 
 def mart_suites(context: SuiteContext, gate: GateSettings) -> dict[str, list[Expectation]]:
     """The expectations per table of the audit build, each with the severity the configuration gives it."""
-    suites = {suite.table: suite.expectations for suite in _suites(context, gate)}
-    gate.refuse_unknown_checks(check_ids(suites.values()))
-    for expectations in suites.values():
-        for expectation in expectations:
-            severity = gate.severity.get(expectation.meta[CHECK], Severity.CRITICAL)
-            expectation.severity = _SEVERITIES[severity]
-    return suites
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.metadata_types import FailureSeverity
+
+    severities = {Severity.CRITICAL: FailureSeverity.CRITICAL, Severity.WARNING: FailureSeverity.WARNING}
+    suites = _suites(context, gate)
+    gate.refuse_unknown_checks(check_ids(suites))
+    built: dict[str, list[Expectation]] = {}
+    for suite in suites:
+        for check in suite.checks:
+            expectation = getattr(gxe, check.expectation)(**check.arguments)
+            expectation.meta = {CHECK: check.id}
+            expectation.severity = severities[gate.severity.get(check.id, Severity.CRITICAL)]
+            built.setdefault(suite.table, []).append(expectation)
+    return built
