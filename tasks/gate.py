@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import shutil
 
-from prefect import task
+from prefect import Task, task
+from prefect.client.schemas.objects import State, TaskRun
 from prefect.logging import get_run_logger
 
 from elt.adapters import adapters_for
 from elt.catalog import load_catalog
 from elt.quality import GateVerdict, SuiteContext, data_docs_site, dbt_project_var, mart_suites, run_gate
 from elt.settings import Settings
+from elt.warehouse import WarehouseBusyError
 from tasks.transform import PublicationPlan
 
 
@@ -39,17 +41,30 @@ def validate_build(settings: Settings, build_schema: str) -> GateVerdict:
     return verdict
 
 
-@task(name="publish-build", retries=2, retry_delay_seconds=5)
+def _worth_retrying(task: Task, task_run: TaskRun, state: State) -> bool:
+    """Not when a process held the warehouse: the connection already waited for it, with backoff."""
+    return not isinstance(state.result(raise_on_failure=False), WarehouseBusyError)
+
+
+@task(name="publish-build", retries=2, retry_delay_seconds=5, retry_condition_fn=_worth_retrying)
 def publish_build(settings: Settings, build_schema: str, batch_id: int, plan: PublicationPlan) -> list[str]:
     """Publish the audited build in one transaction (views repointed, deltas merged into the store by their
     unique key; a retry merges the same delta again, which changes nothing), then drop builds past the keep count,
     and their Data Docs and dbt artifacts with them.
+
+    Once the publish has committed nothing may fail this task: a warehouse held by another process only delays
+    pruning to the next publish.
     """
     warehouse = adapters_for(settings).warehouse
     tables = warehouse.publish(build_schema, batch_id, plan.relations, plan.merges)
-    dropped = warehouse.prune_builds(settings.keep_builds)
+    logger = get_run_logger()
+    try:
+        dropped = warehouse.prune_builds(settings.keep_builds)
+    except WarehouseBusyError as error:
+        logger.warning("old builds not pruned, the next publish prunes them: %s", error)
+        dropped = []
     for old in dropped:
         shutil.rmtree(data_docs_site(settings.gx_dir, old), ignore_errors=True)
         shutil.rmtree(settings.dbt_target_dir / old, ignore_errors=True)
-    get_run_logger().info("published %d tables from %s; dropped old builds %s", len(tables), build_schema, dropped)
+    logger.info("published %d tables from %s; dropped old builds %s", len(tables), build_schema, dropped)
     return tables
