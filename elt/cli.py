@@ -99,8 +99,9 @@ def _hold_warehouse(settings: Settings, command: str, wait: bool) -> None:
 
 def _run_flow(name: str, *args: dt.date, wait: bool) -> None:
     """Run one of the pipeline's flows in this process; a failure the pipeline explains exits 1 with that."""
-    _hold_warehouse(Settings(), name, wait)
+    # Before anything imports Prefect (the adapters do): its settings are read once, at import.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    _hold_warehouse(Settings(), name, wait)
     import flows.elt
     from tasks.ingest import LandingCheckError
     from tasks.transform import DbtBuildError

@@ -86,11 +86,16 @@ def builds_to_prune(builds: Sequence[str], keep: int, published: Publication | N
 @dataclass(frozen=True)
 class Merge:
     """How an incremental fact publishes: the build's ``delta`` relation merged into the store by ``unique_key``,
-    after deleting the store rows whose key is in the build's ``withdrawn`` relation, when the fact has one."""
+    after deleting the store rows whose key is in the build's ``withdrawn`` relation, when the fact has one.
+
+    ``day_column`` names the column whose day partitions the fact where an engine keeps a copy for readers
+    (the local profile's ``analytics.duckdb``): the publish records the days it changed, so that copy rewrites
+    only those."""
 
     delta: str
     unique_key: tuple[str, ...]
     withdrawn: str | None = None
+    day_column: str | None = None
 
     @property
     def relations(self) -> tuple[str, ...]:

@@ -39,7 +39,7 @@ from elt.warehouse._base import (
     reconciliation_queries,
     stream_figures,
 )
-from elt.warehouse._duckdb_readers import export_snapshot, snapshot_publication
+from elt.warehouse._duckdb_readers import export_snapshot, read_snapshot
 from elt.warehouse._run_lock import run_lock
 
 READER_FILE = "analytics.duckdb"
@@ -71,6 +71,12 @@ create table if not exists {META_SCHEMA}.publications (
     build_schema varchar not null,
     batch_id bigint not null,
     published_at timestamptz not null
+);
+create table if not exists {META_SCHEMA}.published_days (
+    build_schema varchar not null,
+    relation varchar not null,
+    day_column varchar not null,
+    day date
 );
 create table if not exists {META_SCHEMA}.runs (
     run_id varchar not null,
@@ -199,11 +205,17 @@ class DuckDBWarehouse:
         delta = f"{quote(build_schema)}.{quote(merge.delta)}"
         con.execute(f"create table if not exists {target} as select * from {delta} limit 0")
         matches = " and ".join(f"d.{quote(column)} = t.{quote(column)}" for column in merge.unique_key)
-        for relation in merge.relations:
-            con.execute(
-                f"delete from {target} as t"
-                f" where exists (select 1 from {quote(build_schema)}.{quote(relation)} as d where {matches})"
-            )
+        replaced = [
+            f"{target} as t where exists (select 1 from {quote(build_schema)}.{quote(relation)} as d where {matches})"
+            for relation in merge.relations
+        ]
+        if merge.day_column:  # the days the readers' copy rewrites: those of the rows replaced, and of the new
+            day = f"cast({quote(merge.day_column)} as date)"
+            record = f"insert into {META_SCHEMA}.published_days select distinct ?, ?, ?, {day} from"
+            for rows in [*replaced, delta]:
+                con.execute(f"{record} {rows}", [build_schema, name, merge.day_column])
+        for rows in replaced:
+            con.execute(f"delete from {rows}")
         con.execute(f"insert into {target} by name select * from {delta}")
         return target
 
@@ -241,9 +253,13 @@ class DuckDBWarehouse:
         publication = self.last_publication()
         if publication is None:
             return None
-        if snapshot_publication(self.reader_path) == (publication.build_schema, publication.published_at):
+        current = read_snapshot(self.reader_path)
+        if current and (current.build_schema, current.published_at) == (
+            publication.build_schema,
+            publication.published_at,
+        ):
             return None
-        return export_snapshot(self.path, self.reader_path, publication)
+        return export_snapshot(self.path, self.reader_path, publication, current)
 
     def readers_location(self) -> str:
         return str(self.reader_path)

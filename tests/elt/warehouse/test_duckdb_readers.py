@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from holders import holding
 
-from elt.warehouse import DuckDBWarehouse, WarehouseBusyError
+from elt.warehouse import DuckDBWarehouse, Merge, WarehouseBusyError
 from elt.warehouse import _duckdb as duckdb_module
 
 
@@ -158,3 +158,93 @@ def test_a_run_record_refused_by_a_holder_is_kept_and_stored_by_the_next_save(wa
         stored = con.execute("select run_id, status from elt_meta.runs order by finished_at").fetchall()
     assert stored == [("run-1", "published"), ("run-2", "up to date")]
     assert list(warehouse.pending_runs.iterdir()) == []
+
+
+FACT = {"fct_a": Merge("fct_a_delta", ("id",), withdrawn="fct_a_withdrawn", day_column="sold_at")}
+
+
+def _publish_fact(warehouse: DuckDBWarehouse, n: int, delta: str, withdrawn: str = "select 0 as id limit 0") -> None:
+    """Build n of a fact partitioned by the day of ``sold_at``: ``delta`` selects (id, sold_at), merged by id."""
+    schema = f"audit_b{n:06d}_x"
+    with warehouse.connect() as con:
+        con.execute(f"create schema {schema}")
+        con.execute(
+            f"create table {schema}.fct_a_delta as select id, sold_at::timestamp as sold_at, {n} as build"
+            f" from ({delta})"
+        )
+        con.execute(f"create table {schema}.fct_a_withdrawn as {withdrawn}")
+        con.execute(f"create view {schema}.fct_a as select * from {schema}.fct_a_delta")
+        con.execute(f"create table {schema}.dim_b as select {n} as build")
+    warehouse.publish(schema, n, ["fct_a", "dim_b"], FACT)
+
+
+def _day_files(warehouse: DuckDBWarehouse) -> dict:
+    return dict(_read_snapshot(warehouse.reader_path, "select day::varchar, path from elt_meta.fact_files"))
+
+
+def _store_and_snapshot(warehouse: DuckDBWarehouse) -> tuple[list, list]:
+    with warehouse.connect(read_only=True) as con:
+        store = con.execute("select * from store.fct_a order by all").fetchall()
+    return store, _read_snapshot(warehouse.reader_path, "select * from analytics.fct_a order by all")
+
+
+def test_a_merged_fact_is_exported_by_day_and_only_the_days_a_publish_changed_are_written_again(
+    warehouse: DuckDBWarehouse,
+) -> None:
+    three_days = "select range as id, '2026-01-01'::timestamp + to_hours(range * 8) as sold_at from range(9)"
+    _publish_fact(warehouse, 1, three_days)
+    warehouse.export_for_readers()
+    first = _day_files(warehouse)
+    assert sorted(first) == ["2026-01-01", "2026-01-02", "2026-01-03"]
+
+    # Sale 0 corrected onto a new day (it leaves 2026-01-01), sale 5 withdrawn (2026-01-02): 01-02 is untouched
+    # by the delta, yet written again; 2026-01-03 is not written at all.
+    _publish_fact(warehouse, 2, "select 0 as id, '2026-01-04 10:00' as sold_at", withdrawn="select 5 as id")
+    export = warehouse.export_for_readers()
+
+    second = _day_files(warehouse)
+    assert sorted(second) == ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"]
+    assert second["2026-01-03"] == first["2026-01-03"], "an unchanged day keeps its file"
+    assert all(second[day] != first[day] for day in ("2026-01-01", "2026-01-02"))
+    store, snapshot = _store_and_snapshot(warehouse)
+    assert snapshot == store and len(store) == 8
+    assert export is not None and export.rows == 8 + 1
+    assert _read_snapshot(warehouse.reader_path, "select build from dim_b") == [(2,)]
+
+
+def test_the_previous_snapshots_files_are_kept_one_export_and_then_dropped(warehouse: DuckDBWarehouse) -> None:
+    _publish_fact(warehouse, 1, "select 1 as id, '2026-01-01' as sold_at")
+    warehouse.export_for_readers()
+    oldest = _day_files(warehouse)["2026-01-01"]
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _READER.replace("max(build)", "max(build) + 0"), str(warehouse.reader_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert reader.stdout is not None and reader.stdin is not None
+    assert reader.stdout.readline().strip() == "[(1, 1)]"
+
+    _publish_fact(warehouse, 2, "select 1 as id, '2026-01-01 12:00' as sold_at")
+    warehouse.export_for_readers()
+    assert Path(oldest).exists(), "the previous snapshot's readers still read it"
+    reader.stdin.write("\n")
+    reader.stdin.flush()
+    assert reader.stdout.readline().strip() == "[(1, 1)]"
+    reader.wait(timeout=60)
+
+    _publish_fact(warehouse, 3, "select 1 as id, '2026-01-01 13:00' as sold_at")
+    warehouse.export_for_readers()
+    assert not Path(oldest).exists()
+    assert sorted(p.name for p in (warehouse.path.parent / "readers" / "fct_a").iterdir()) == ["day=2026-01-01"]
+    assert len(list((warehouse.path.parent / "readers" / "fct_a" / "day=2026-01-01").iterdir())) == 2
+
+
+def test_a_snapshot_listing_a_file_that_is_gone_is_exported_whole(warehouse: DuckDBWarehouse) -> None:
+    _publish_fact(warehouse, 1, "select range as id, '2026-01-01'::timestamp + to_days(range) as sold_at from range(2)")
+    warehouse.export_for_readers()
+    Path(_day_files(warehouse)["2026-01-02"]).unlink()
+    _publish_fact(warehouse, 2, "select 0 as id, '2026-01-01 12:00' as sold_at")
+
+    warehouse.export_for_readers()
+
+    store, snapshot = _store_and_snapshot(warehouse)
+    assert snapshot == store and len(store) == 2
