@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -43,30 +45,71 @@ def generate(
     )
 
 
+WaitOption = Annotated[
+    bool,
+    typer.Option(
+        "--wait",
+        help="Wait for a run holding the warehouse to finish, instead of exiting at once"
+        " (default: wait ELT_RUN_LOCK_WAIT_SECONDS, 0).",
+    ),
+]
+
+# Exit status of a command refused because another run holds the warehouse (sysexits' EX_TEMPFAIL: try later).
+EXIT_WAREHOUSE_HELD = 75
+
+
 @app.command()
-def run() -> None:
+def run(wait: WaitOption = False) -> None:
     """Run the elt flow once on the configured profile and print the run summary."""
-    _run_flow("elt")
+    _run_flow("elt", wait=wait)
 
 
 @app.command()
 def backfill(
     start: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First day to rebuild.")],
     end: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day to rebuild (inclusive).")],
+    wait: WaitOption = False,
 ) -> None:
     """Run the elt-backfill flow: rebuild and republish the fact rows of the days START..END."""
-    _run_flow("backfill", start.date(), end.date())
+    _run_flow("backfill", start.date(), end.date(), wait=wait)
 
 
-def _run_flow(name: str, *args: dt.date) -> None:
+def _hold_warehouse(settings: Settings, command: str, wait: bool) -> None:
+    """Take the warehouse's run lock for the rest of this process, or exit at once naming its holder.
+
+    Before anything else: the flow's temporary Prefect server and the sync must not start beside another run's.
+    It is released at exit, after Prefect stops that server (an atexit handler registered earlier runs later),
+    so a run waiting for this one never starts its own server on a database still in use.
+    """
+    from elt.adapters import adapters_for
+    from elt.warehouse import WarehouseHeldError
+
+    run_lock = adapters_for(settings).warehouse.run_lock
+    lock = ExitStack()
+    try:
+        lock.enter_context(run_lock(0 if wait else settings.run_lock_wait_seconds))
+    except WarehouseHeldError as exc:
+        if not wait:
+            typer.echo(f"elt {command}: {exc}; nothing was done. Run again later, or with --wait.", err=True)
+            raise typer.Exit(code=EXIT_WAREHOUSE_HELD) from exc
+        typer.echo(f"elt {command}: {exc}; waiting for it to finish.", err=True)
+        lock.enter_context(run_lock(None))
+    atexit.register(lock.close)
+
+
+def _run_flow(name: str, *args: dt.date, wait: bool) -> None:
     """Run one of the pipeline's flows in this process; a failure the pipeline explains exits 1 with that."""
+    # Before anything imports Prefect (the adapters do): its settings are read once, at import.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    import elt.quality  # noqa: F401  (the gate's check ids, so a severity naming none is refused; no GX import)
+
+    # The flow reads them again; here a setting not allowed stops before the lock, a server or a run record.
+    _hold_warehouse(_settings(), name, wait)
     import flows.elt
     from elt.faults import PermanentFaultError
     from tasks.ingest import LandingCheckError
     from tasks.transform import DbtBuildError
 
-    _settings()  # the flow reads them again; here a setting not allowed stops before a run is even recorded
     try:
         getattr(flows.elt, name)(*args)
     except (flows.elt.GateClosedError, LandingCheckError, DbtBuildError, PermanentFaultError) as exc:
@@ -78,14 +121,21 @@ def _run_flow(name: str, *args: dt.date) -> None:
 
 @app.command()
 def status() -> None:
-    """Print the summary of the last run."""
+    """Print the summary of the last run, and where readers read the published marts."""
     from elt.adapters import adapters_for
+    from elt.warehouse import WarehouseBusyError
 
-    markdown = adapters_for(_settings()).warehouse.last_run_markdown()
+    warehouse = adapters_for(_settings()).warehouse
+    try:
+        markdown = warehouse.last_run_markdown()
+    except WarehouseBusyError as exc:
+        typer.echo(f"the last run's record cannot be read now: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
     if markdown is None:
         typer.echo("no run yet: `elt run` makes one")
         raise typer.Exit(code=1)
     typer.echo(markdown)
+    typer.echo(f"\nRead the published marts from {warehouse.readers_location()}: runs never wait for its readers.")
 
 
 @app.command()
@@ -105,6 +155,7 @@ def reparse(
         typer.echo(f"no parsing contract for stream {stream!r} in {settings.contracts_dir}", err=True)
         raise typer.Exit(code=1)
     since = from_date.replace(tzinfo=dt.UTC) if from_date else None
+    _hold_warehouse(settings, "reparse", wait=False)
     result = adapters_for(settings).parser.reparse(contract, since)
     typer.echo(f"{stream}: {result.documents} documents, {result.parsed} parsed, {result.quarantined} quarantined")
 

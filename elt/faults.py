@@ -77,6 +77,10 @@ _PERMANENT = (
 _QUOTED_FILE = re.compile(r'file "([^"]+)"')
 
 
+class WaitedOutError(RuntimeError):
+    """A resource was waited for, with backoff, and stayed busy: a task retry would only wait again."""
+
+
 class PermanentFaultError(RuntimeError):
     """A fault no retry can fix; the message names the file and says what to fix."""
 
@@ -115,7 +119,7 @@ def _quoted_file(error: BaseException) -> str | None:
 
 def is_transient(error: BaseException) -> bool:
     """Whether the same work may succeed when tried again: never when a permanent fault is behind it."""
-    if isinstance(error, PermanentFaultError) or explain(error) is not None:
+    if isinstance(error, PermanentFaultError | WaitedOutError) or explain(error) is not None:
         return False
     return any(
         isinstance(cause, TimeoutError | ConnectionError)

@@ -286,6 +286,12 @@ class Settings(_EnvSettings):
     contracts_dir: DirectoryPath = PROJECT_ROOT / "elt" / "contracts"
     dbt_project_dir: DirectoryPath = PROJECT_ROOT / "dbt"
     keep_builds: int = Field(default=3, ge=1, description="Audit builds kept after a publish.")
+    run_lock_wait_seconds: float = Field(
+        default=0, ge=0, description="How long a run waits for another run to release the warehouse; 0: exit at once."
+    )
+    warehouse_busy_seconds: float = Field(
+        default=60, ge=0, description="How long a write waits for a process holding warehouse.duckdb, then fails."
+    )
     airbyte: AirbyteSettings = Field(default_factory=AirbyteSettings)
     snowflake: SnowflakeSettings = Field(default_factory=SnowflakeSettings)
     gate: GateSettings = Field(default_factory=GateSettings)

@@ -36,6 +36,7 @@ class RunSummary:
     airbyte_jobs: list[JobFigures] = field(default_factory=list)
     data_docs: Path | None = None
     warehouse: Path | None = None
+    readers: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str, indent=2)
@@ -84,6 +85,7 @@ class RunSummary:
         lines += [
             "",
             f"**Data Docs:** {docs}  ",
-            f"**Warehouse:** {self.warehouse or '-'}",
+            f"**Warehouse:** {self.warehouse or '-'} (the runs write it)  ",
+            f"**Readers:** {self.readers or '-'} (BI tools and analysts read the published marts here)",
         ]
         return "\n".join(lines)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import date
 
 from prefect import flow
 from prefect.concurrency.sync import concurrency
 
+from elt.adapters import adapters_for
 from elt.settings import Settings
 from elt.summary import RunSummary
 from elt.workspace import warehouse_limit
 from tasks.gate import publish_build, validate_build
 from tasks.ingest import check_landing, sync_streams
 from tasks.parse import parse_documents
+from tasks.readers import serve_readers
 from tasks.report import report_run, summarize_run
 from tasks.transform import BackfillWindow, build_models, plan_build
 
@@ -25,8 +28,9 @@ class GateClosedError(RuntimeError):
 def elt() -> RunSummary:
     """Run the whole pipeline once on whatever has landed since the last run."""
     settings = Settings()
-    # Scheduled, triggered and manual runs queue here; where `elt prefect apply` made no limit, none waits.
-    with concurrency(warehouse_limit(settings.profile), occupy=1):
+    # Scheduled, triggered and manual runs queue here; where `elt prefect apply` made no limit, none waits,
+    # and the warehouse's run lock refuses a second run before it writes anything (the CLI holds it already).
+    with concurrency(warehouse_limit(settings.profile), occupy=1), _run_lock(settings):
         return _run_pipeline(settings)
 
 
@@ -39,8 +43,12 @@ def backfill(start: date, end: date) -> RunSummary:
     """
     window = BackfillWindow(start, end)
     settings = Settings()
-    with concurrency(warehouse_limit(settings.profile), occupy=1):
+    with concurrency(warehouse_limit(settings.profile), occupy=1), _run_lock(settings):
         return _run_pipeline(settings, window)
+
+
+def _run_lock(settings: Settings) -> AbstractContextManager[None]:
+    return adapters_for(settings).warehouse.run_lock(settings.run_lock_wait_seconds)
 
 
 def _run_pipeline(settings: Settings, backfill: BackfillWindow | None = None) -> RunSummary:
@@ -54,6 +62,7 @@ def _run_pipeline(settings: Settings, backfill: BackfillWindow | None = None) ->
         verdict = validate_build(settings, planned.build_schema)
         if verdict.passed:
             publish_build(settings, planned.build_schema, planned.batch_id, models)
+    serve_readers(settings)
     summary = summarize_run(settings, sync, parsed, planned.build_schema if planned else None, verdict)
     report_run(settings, summary)
     print(summary.to_markdown())

@@ -104,15 +104,18 @@ def publication_plan(target: Path) -> PublicationPlan:
     """Read the plan from dbt's manifest: the marts, each published as a view of the build, except the deltas.
 
     A delta declares ``meta.publish.merge_into`` (the fact it feeds) and its ``unique_key``: the fact is then
-    published by merging the delta into the store by that key, declared once, on the model. A relation of keys
-    declaring ``meta.publish.withdraw_from`` names the fact's rows the publish deletes.
+    published by merging the delta into the store by that key, declared once, on the model; its optional
+    ``meta.publish.day_column`` partitions the readers' copy by day. A relation of keys declaring
+    ``meta.publish.withdraw_from`` names the fact's rows the publish deletes.
     """
     nodes = _mart_nodes(target)
     merges: dict[str, Merge] = {}
     for node in nodes:
-        if into := node["config"].get("meta", {}).get("publish", {}).get("merge_into"):
+        publish = node["config"].get("meta", {}).get("publish", {})
+        if into := publish.get("merge_into"):
             key = node["config"]["unique_key"]
-            merges[into] = Merge(node["name"], (key,) if isinstance(key, str) else tuple(key))
+            keys = (key,) if isinstance(key, str) else tuple(key)
+            merges[into] = Merge(node["name"], keys, day_column=publish.get("day_column"))
     for node in nodes:
         if source := node["config"].get("meta", {}).get("publish", {}).get("withdraw_from"):
             merges[source] = replace(merges[source], withdrawn=node["name"])

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+from elt.faults import WaitedOutError
 
 RAW_SCHEMA = "raw"
 PARSED_SCHEMA = "parsed"
@@ -85,11 +88,16 @@ def builds_to_prune(builds: Sequence[str], keep: int, published: Publication | N
 @dataclass(frozen=True)
 class Merge:
     """How an incremental fact publishes: the build's ``delta`` relation merged into the store by ``unique_key``,
-    after deleting the store rows whose key is in the build's ``withdrawn`` relation, when the fact has one."""
+    after deleting the store rows whose key is in the build's ``withdrawn`` relation, when the fact has one.
+
+    ``day_column`` names the column whose day partitions the fact where an engine keeps a copy for readers
+    (the local profile's ``analytics.duckdb``): the publish records the days it changed, so that copy rewrites
+    only those."""
 
     delta: str
     unique_key: tuple[str, ...]
     withdrawn: str | None = None
+    day_column: str | None = None
 
     @property
     def relations(self) -> tuple[str, ...]:
@@ -114,8 +122,38 @@ class Publication:
     published_at: datetime
 
 
+class WarehouseHeldError(RuntimeError):
+    """Another run holds the warehouse: this one wrote nothing and may simply be started again later."""
+
+
+class WarehouseBusyError(WaitedOutError):
+    """Another process held the warehouse for longer than a write waits for it (a reader opening it directly)."""
+
+
+@dataclass(frozen=True)
+class ReaderExport:
+    """What bringing the readers' copy up to a publication wrote."""
+
+    location: str
+    build_schema: str
+    relations: int
+    rows: int
+    seconds: float
+
+    def describe(self) -> str:
+        return (
+            f"readers' snapshot {self.location} now shows {self.build_schema}:"
+            f" {self.relations} relations, {self.rows} rows, exported in {self.seconds:.2f}s"
+        )
+
+
 class Warehouse(Protocol):
     """The engine-facing operations the pipeline needs beyond ingestion and parsing."""
+
+    def run_lock(self, wait_seconds: float | None) -> AbstractContextManager[None]:
+        """Hold the warehouse for one run (re-entrant in a process); ``WarehouseHeldError`` if another run
+        still holds it after ``wait_seconds`` (``None``: wait as long as it takes)."""
+        ...
 
     def ensure_schemas(self) -> None: ...
 
@@ -128,6 +166,14 @@ class Warehouse(Protocol):
     def publish(
         self, build_schema: str, batch_id: int, relations: list[str], merges: Mapping[str, Merge] | None = None
     ) -> list[str]: ...
+
+    def export_for_readers(self) -> ReaderExport | None:
+        """Bring what BI readers read up to the last publication; None when there was nothing to do."""
+        ...
+
+    def readers_location(self) -> str:
+        """Where BI tools and analysts read the published marts without ever blocking a run."""
+        ...
 
     def prune_builds(self, keep: int) -> list[str]: ...
 

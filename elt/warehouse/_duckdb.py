@@ -1,10 +1,22 @@
-"""The local warehouse: one DuckDB file. One writer at a time, so every operation opens and closes its connection."""
+"""The local warehouse: one DuckDB file. One writer at a time, so every operation opens and closes its connection.
+
+DuckDB locks the file for its process: a read-write connection excludes every other process, a read-only one
+excludes writers. Runs take the warehouse's run lock (``_run_lock``) so two never meet; BI readers read the
+snapshot ``analytics.duckdb`` (``_duckdb_readers``) so they never meet a run. Someone opening
+``warehouse.duckdb`` directly is still possible: a connection then waits for them with bounded backoff and
+fails naming their process. Operations that only read open read-only, so they run beside read-only holders.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from time import monotonic, sleep
 from typing import Any
 
 import duckdb
@@ -19,12 +31,20 @@ from elt.warehouse._base import (
     STORE_SCHEMA,
     Merge,
     Publication,
+    ReaderExport,
     StreamFigures,
+    WarehouseBusyError,
     builds_to_prune,
     check_publishable,
     reconciliation_queries,
     stream_figures,
 )
+from elt.warehouse._duckdb_readers import export_snapshot, read_snapshot
+from elt.warehouse._run_lock import run_lock
+
+READER_FILE = "analytics.duckdb"
+PENDING_RUNS_DIR = "pending_runs"
+_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 
 _META_DDL = f"""
 create schema if not exists {RAW_SCHEMA};
@@ -53,6 +73,12 @@ create table if not exists {META_SCHEMA}.publications (
     batch_id bigint not null,
     published_at timestamptz not null
 );
+create table if not exists {META_SCHEMA}.published_days (
+    build_schema varchar not null,
+    relation varchar not null,
+    day_column varchar not null,
+    day date
+);
 create table if not exists {META_SCHEMA}.runs (
     run_id varchar not null,
     status varchar not null,
@@ -69,20 +95,51 @@ def quote(identifier: str) -> str:
 
 
 class DuckDBWarehouse:
-    def __init__(self, path: Path, memory_limit: str | None = None) -> None:
+    def __init__(self, path: Path, memory_limit: str | None = None, *, busy_seconds: float = 60) -> None:
         self.path = path
         self.memory_limit = memory_limit
+        self.busy_seconds = busy_seconds
+        self.reader_path = path.with_name(READER_FILE)
+        self.pending_runs = path.with_name(PENDING_RUNS_DIR)
+
+    def run_lock(self, wait_seconds: float | None) -> AbstractContextManager[None]:
+        """An exclusive ``flock`` on ``warehouse.duckdb.lock``, naming its holder (see ``_run_lock``)."""
+        return run_lock(self.path.with_name(self.path.name + ".lock"), wait_seconds)
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        config = {"memory_limit": self.memory_limit} if self.memory_limit else {}
-        con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        con = self._open(read_only)
         try:
             yield con
         finally:
             con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Connect, waiting with backoff (0.1 s doubling to 5 s) up to ``busy_seconds`` while another process
+        holds the file; then ``WarehouseBusyError`` names that process and where readers should read."""
+        config = {"memory_limit": self.memory_limit} if self.memory_limit else {}
+        deadline, delay = monotonic() + self.busy_seconds, 0.1
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only, config=config)
+            except duckdb.IOException as error:
+                if "Could not set lock" not in str(error):
+                    raise
+                if monotonic() + delay > deadline:
+                    raise WarehouseBusyError(self._busy_message(error)) from error
+                sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _busy_message(self, error: duckdb.IOException) -> str:
+        found = _HOLDER.search(str(error))
+        holder = f"process {found.group(2)} ({found.group(1)})" if found else "another process"
+        return (
+            f"{self.path} is held by {holder}, still after {self.busy_seconds:g}s of waiting. Readers must open"
+            f" {self.reader_path} (read-only), which runs never lock, not the warehouse itself; close that"
+            f" connection and run again. DuckDB said: {error}"
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -101,12 +158,12 @@ class DuckDBWarehouse:
             con.execute(_META_DDL)
 
     def latest_batch(self) -> int | None:
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             row = con.execute(f"select max(batch_id) from {META_SCHEMA}.batches").fetchone()
         return row[0] if row else None
 
     def last_publication(self) -> Publication | None:
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             row = con.execute(
                 f"select build_schema, batch_id, published_at from {META_SCHEMA}.publications"
                 " order by published_at desc limit 1"
@@ -149,11 +206,17 @@ class DuckDBWarehouse:
         delta = f"{quote(build_schema)}.{quote(merge.delta)}"
         con.execute(f"create table if not exists {target} as select * from {delta} limit 0")
         matches = " and ".join(f"d.{quote(column)} = t.{quote(column)}" for column in merge.unique_key)
-        for relation in merge.relations:
-            con.execute(
-                f"delete from {target} as t"
-                f" where exists (select 1 from {quote(build_schema)}.{quote(relation)} as d where {matches})"
-            )
+        replaced = [
+            f"{target} as t where exists (select 1 from {quote(build_schema)}.{quote(relation)} as d where {matches})"
+            for relation in merge.relations
+        ]
+        if merge.day_column:  # the days the readers' copy rewrites: those of the rows replaced, and of the new
+            day = f"cast({quote(merge.day_column)} as date)"
+            record = f"insert into {META_SCHEMA}.published_days select distinct ?, ?, ?, {day} from"
+            for rows in [*replaced, delta]:
+                con.execute(f"{record} {rows}", [build_schema, name, merge.day_column])
+        for rows in replaced:
+            con.execute(f"delete from {rows}")
         con.execute(f"insert into {target} by name select * from {delta}")
         return target
 
@@ -183,14 +246,67 @@ class DuckDBWarehouse:
                 con.execute(f"drop schema {quote(name)} cascade")
         return doomed
 
+    def export_for_readers(self) -> ReaderExport | None:
+        """Export the last publication to the readers' snapshot, unless it already shows it.
+
+        Checked against the snapshot itself, so a run after one whose export failed (or was killed) repairs it.
+        """
+        publication = self.last_publication()
+        if publication is None:
+            return None
+        current = read_snapshot(self.reader_path)
+        if current and (current.build_schema, current.published_at) == (
+            publication.build_schema,
+            publication.published_at,
+        ):
+            return None
+        return export_snapshot(self.path, self.reader_path, publication, current)
+
+    def readers_location(self) -> str:
+        return str(self.reader_path)
+
     def save_run(self, run_id: str, status: str, summary_json: str, summary_markdown: str) -> None:
-        with self.connect() as con:
-            con.execute(
-                f"insert into {META_SCHEMA}.runs values (?, ?, now(), ?, ?)",
-                [run_id, status, summary_json, summary_markdown],
-            )
+        """Keep the run's record in ``elt_meta.runs``, through ``pending_runs/<run_id>.json``.
+
+        The record is written to that file first (atomically), then every pending record is moved into the
+        table in one transaction. When a process holds the warehouse past the wait, ``WarehouseBusyError`` is
+        raised and the record stays pending: ``elt status`` shows it, and the next run's save stores it.
+        """
+        record = {
+            "run_id": run_id,
+            "status": status,
+            "finished_at": datetime.now(UTC).isoformat(),
+            "summary_json": summary_json,
+            "summary_markdown": summary_markdown,
+        }
+        self.pending_runs.mkdir(parents=True, exist_ok=True)
+        staging = self.pending_runs / f".{run_id}.json.tmp"
+        staging.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(staging, self.pending_runs / f"{run_id}.json")
+        self._store_pending_runs()
+
+    def _pending_records(self) -> list[tuple[Path, dict[str, str]]]:
+        """The records not stored yet, oldest first; every one is newer than any record stored already."""
+        files = sorted(self.pending_runs.glob("*.json")) if self.pending_runs.exists() else []
+        records = [(file, json.loads(file.read_text(encoding="utf-8"))) for file in files]
+        return sorted(records, key=lambda item: item[1]["finished_at"])
+
+    def _store_pending_runs(self) -> None:
+        pending = self._pending_records()
+        with self.transaction() as con:
+            for _, record in pending:
+                con.execute(
+                    f"insert into {META_SCHEMA}.runs select ?, ?, ?::timestamptz, ?, ?"
+                    f" where not exists (select 1 from {META_SCHEMA}.runs where run_id = ?)",
+                    [record[key] for key in ("run_id", "status", "finished_at", "summary_json", "summary_markdown")]
+                    + [record["run_id"]],
+                )
+        for file, _ in pending:
+            file.unlink()
 
     def last_run_markdown(self) -> str | None:
+        if pending := self._pending_records():
+            return pending[-1][1]["summary_markdown"]
         if not self.path.exists():
             return None
         with self.connect(read_only=True) as con:

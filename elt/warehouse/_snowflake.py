@@ -17,7 +17,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +38,7 @@ from elt.warehouse._base import (
     SNAPSHOT_SCHEMA,
     Merge,
     Publication,
+    ReaderExport,
     StreamFigures,
     builds_to_prune,
     check_publishable,
@@ -202,6 +203,12 @@ class SnowflakeWarehouse:
         ):
             yield ConnectorSession(cursor)
 
+    def run_lock(self, wait_seconds: float | None) -> AbstractContextManager[None]:
+        """Nothing to hold here: runs on Snowflake are serialised by the Prefect global concurrency limit
+        ``elt-warehouse-cloud`` (``elt prefect apply``), which every deployment and the CLI go through, across
+        machines; a lock file on one machine would not see the others."""
+        return nullcontext()
+
     def ensure_schemas(self) -> None:
         with self.session() as session:
             for statement in _META_DDL:
@@ -324,6 +331,14 @@ class SnowflakeWarehouse:
                     session.execute(
                         f"grant {_privilege(grant['privilege'])} on {scope} {objects} in schema {STANDBY_SCHEMA} {to}"
                     )
+
+    def export_for_readers(self) -> ReaderExport | None:
+        """Nothing to export: readers query ``ANALYTICS`` itself. Snowflake's reads never lock, and the publish
+        swaps the schema under them, so a reader never blocks a publish nor sees a mix."""
+        return None
+
+    def readers_location(self) -> str:
+        return f"Snowflake {self.settings.database.upper() or '<ELT_SNOWFLAKE_DATABASE>'}.{ANALYTICS_SCHEMA.upper()}"
 
     def prune_builds(self, keep: int) -> list[str]:
         """Drop all but the newest ``keep`` audit builds (by build time); the published build is always kept.

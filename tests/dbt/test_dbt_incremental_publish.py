@@ -79,9 +79,9 @@ def test_the_plan_merges_the_facts_by_their_unique_key(warehouse, environment) -
 
     plan = publication_plan(run.target_path)
 
-    assert {name: (m.delta, m.unique_key, m.withdrawn) for name, m in plan.merges.items()} == {
-        "fct_sales": ("fct_sales_delta", ("sale_id",), "fct_sales_withdrawn"),
-        "fct_reviews": ("fct_reviews_delta", ("review_id",), "fct_reviews_withdrawn"),
+    assert {name: (m.delta, m.unique_key, m.withdrawn, m.day_column) for name, m in plan.merges.items()} == {
+        "fct_sales": ("fct_sales_delta", ("sale_id",), "fct_sales_withdrawn", "sold_at"),
+        "fct_reviews": ("fct_reviews_delta", ("review_id",), "fct_reviews_withdrawn", "created_at"),
     }
     assert "fct_sales" in plan.relations
     assert not {"fct_sales_delta", "fct_sales_withdrawn", "fct_reviews_withdrawn"} & set(plan.relations)

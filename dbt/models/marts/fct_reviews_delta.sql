@@ -3,7 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key='review_id',
     contract={'enforced': false},
-    meta={'publish': {'merge_into': 'fct_reviews'}},
+    meta={'publish': {'merge_into': 'fct_reviews', 'day_column': 'created_at'}},
 ) }}
 -- The fct_reviews rows this build adds or replaces: valid reviews whose latest delivery is not the published
 -- one (new reviews, corrected re-deliveries, reviews released once their product arrived, a new product

@@ -3,7 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key='sale_id',
     contract={'enforced': false},
-    meta={'publish': {'merge_into': 'fct_sales'}},
+    meta={'publish': {'merge_into': 'fct_sales', 'day_column': 'sold_at'}},
 ) }}
 -- The fct_sales rows this build adds or replaces: valid sales whose row differs from the published one
 -- (new sales, corrected re-deliveries, sales released from quarantine once their dimension arrived, a new

@@ -1,0 +1,39 @@
+"""The CLI's side of the run lock and of the readers' snapshot (no flow runs here)."""
+
+from pathlib import Path
+
+import pytest
+from holders import holding
+from typer.testing import CliRunner
+
+from elt.cli import EXIT_WAREHOUSE_HELD, app
+from elt.warehouse import DuckDBWarehouse
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ELT_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", [["run"], ["backfill", "--start", "2026-01-01", "--end", "2026-01-02"]])
+def test_a_run_refused_by_the_lock_exits_at_once_and_writes_nothing(data_dir: Path, command: list[str]) -> None:
+    with holding("run_lock", data_dir / "warehouse.duckdb") as other:
+        result = CliRunner().invoke(app, command)
+
+    assert result.exit_code == EXIT_WAREHOUSE_HELD
+    assert f"another run holds the warehouse (pid {other.pid}, since 20" in result.output
+    assert "nothing was done" in result.output
+    assert sorted(p.name for p in data_dir.iterdir()) == ["warehouse.duckdb.lock"]
+
+
+def test_status_points_readers_to_the_snapshot(data_dir: Path) -> None:
+    warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb")
+    warehouse.ensure_schemas()
+    warehouse.save_run("run-1", "published", "{}", "# ELT run run-1")
+
+    result = CliRunner().invoke(app, ["status"])
+
+    assert result.exit_code == 0
+    assert "# ELT run run-1" in result.output
+    assert f"Read the published marts from {data_dir / 'analytics.duckdb'}" in result.output
