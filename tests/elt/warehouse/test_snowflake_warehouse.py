@@ -224,7 +224,8 @@ def test_meta_tables_have_the_shape_of_the_local_ones(warehouse: RecordingWareho
         " where lower(table_schema) = 'elt_meta' order by 1, ordinal_position"
     )
     with closing(duckdb.connect(str(local.path))) as con:
-        expected = con.execute(query).fetchall()
+        # published_days is the readers' snapshot's bookkeeping: local only, Snowflake's readers query ANALYTICS
+        expected = [row for row in con.execute(query).fetchall() if row[0] != "published_days"]
 
     assert _sql(warehouse, query) == expected
     assert {table for table, _ in expected} == {"batches", "landed_files", "publications", "runs"}
