@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from elt.catalog import Catalog, Stream, SyncMode
+from elt.killpoints import KillPoint, kill_point
 from elt.lake import LandedFile, LocalLake, UndecodableFileError, scan_file
 from elt.sync._result import FileProblem, LoadedFile, SyncResult
 from elt.warehouse import META_SCHEMA, RAW_SCHEMA
@@ -143,6 +144,7 @@ class EmbeddedSync:
                         result.loaded.append(
                             self._load_file(con, stream, item, _Load(load.batch_id, generation, load.extracted_at))
                         )
+                    kill_point(KillPoint.SYNC_FILE)
         return result
 
     def _files_of(self, stream: Stream) -> list[Path]:

@@ -19,7 +19,9 @@ from elt.warehouse._base import (
     STORE_SCHEMA,
     Merge,
     Publication,
+    RunRecord,
     StreamFigures,
+    abandoned_builds,
     builds_to_prune,
     check_publishable,
     reconciliation_queries,
@@ -119,14 +121,20 @@ class DuckDBWarehouse:
             return stream_figures(con.execute(reasons_query).fetchall(), con.execute(figures_query).fetchall())
 
     def publish(
-        self, build_schema: str, batch_id: int, relations: list[str], merges: Mapping[str, Merge] | None = None
+        self,
+        build_schema: str,
+        batch_id: int,
+        relations: list[str],
+        merges: Mapping[str, Merge] | None = None,
+        run: RunRecord | None = None,
     ) -> list[str]:
         """Publish the build's ``relations`` in ``analytics``, all in one transaction.
 
         A relation is a view over the build, unless ``merges`` names it: then the build's delta is merged into
         the store's table by the unique key (delete, then insert) and the view reads the store, so the cost
         follows the delta, not the table's history. Readers see the previous publication or this one, never a
-        mix; published views the build no longer has are dropped in the same transaction.
+        mix; published views the build no longer has are dropped in the same transaction. ``run``, the
+        publishing run's record, commits with the publication: a run that dies after the commit is in the history.
         """
         merges = dict(merges or {})
         with self.transaction() as con:
@@ -139,6 +147,8 @@ class DuckDBWarehouse:
                     source = self._merge_into_store(con, build_schema, name, merges[name])
                 con.execute(f"create or replace view {ANALYTICS_SCHEMA}.{quote(name)} as select * from {source}")
             con.execute(f"insert into {META_SCHEMA}.publications values (?, ?, now())", [build_schema, batch_id])
+            if run is not None:
+                self._record_run(con, run)
         return sorted(relations)
 
     @staticmethod
@@ -182,12 +192,37 @@ class DuckDBWarehouse:
                 con.execute(f"drop schema {quote(name)} cascade")
         return doomed
 
+    def drop_abandoned_builds(self, retry: str | None) -> list[str]:
+        """Drop the audit builds that neither a publication nor a run's summary names, except ``retry``."""
+        with self.transaction() as con:
+            builds = [
+                name
+                for (name,) in con.execute(
+                    "select schema_name from information_schema.schemata where starts_with(schema_name, ?)",
+                    [BUILD_SCHEMA_PREFIX],
+                ).fetchall()
+            ]
+            finished = con.execute(
+                f"select build_schema from {META_SCHEMA}.publications"
+                f" union select summary_json->>'build_schema' from {META_SCHEMA}.runs"
+            ).fetchall()
+            doomed = abandoned_builds(builds, [name for (name,) in finished if name], retry)
+            for name in doomed:
+                con.execute(f"drop schema {quote(name)} cascade")
+        return doomed
+
     def save_run(self, run_id: str, status: str, summary_json: str, summary_markdown: str) -> None:
-        with self.connect() as con:
-            con.execute(
-                f"insert into {META_SCHEMA}.runs values (?, ?, now(), ?, ?)",
-                [run_id, status, summary_json, summary_markdown],
-            )
+        """Record the run, replacing the record its publish made, if any."""
+        with self.transaction() as con:
+            self._record_run(con, RunRecord(run_id, status, summary_json, summary_markdown))
+
+    @staticmethod
+    def _record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
+        con.execute(f"delete from {META_SCHEMA}.runs where run_id = ?", [run.run_id])
+        con.execute(
+            f"insert into {META_SCHEMA}.runs values (?, ?, now(), ?, ?)",
+            [run.run_id, run.status, run.summary_json, run.summary_markdown],
+        )
 
     def last_run_markdown(self) -> str | None:
         if not self.path.exists():
