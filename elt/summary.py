@@ -37,6 +37,9 @@ class RunSummary:
     data_docs: Path | None = None
     warehouse: Path | None = None
     readers: str | None = None
+    # False in the record a publish commits with its publication, which the run's report replaces: a run that
+    # died in between keeps that one, with its build's figures but without its files and gate results.
+    reported: bool = True
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str, indent=2)
@@ -47,14 +50,7 @@ class RunSummary:
             f"# ELT run {self.run_id}",
             "",
             f"**Status:** {self.status.value}  ",
-            f"**Batch:** {self.batch_id if self.batch_id is not None else 'none'}"
-            f" ({self.files_loaded} files loaded, {self.files_skipped} already ingested"
-            + (
-                f"; {self.records_unchanged} records of changed files unchanged since their previous version"
-                if self.records_unchanged
-                else ""
-            )
-            + ")  ",
+            self._batch_line(),
             f"**Audit build:** `{self.build_schema or '-'}`  ",
             f"**Published build:** `{self.published_build or '-'}`",
             "",
@@ -70,11 +66,10 @@ class RunSummary:
         lines += ["", *(f"- landing: {note}" for note in self.landing_notes)] if self.landing_notes else []
         late = [f"{s.stream}: {s.held} held, {s.released} released" for s in self.streams if s.held or s.released]
         lines += ["", f"**Late dimensions:** {'; '.join(late) or 'none held'}"]
-        lines += [
-            "",
-            f"**Gate:** {'open' if not self.failed_expectations else 'CLOSED'}"
-            f" ({self.expectations_evaluated} expectations evaluated, {len(self.gate_warnings)} warnings)",
-        ]
+        gate = f"**Gate:** {'open' if not self.failed_expectations else 'CLOSED'}"
+        if self.reported:
+            gate += f" ({self.expectations_evaluated} expectations evaluated, {len(self.gate_warnings)} warnings)"
+        lines += ["", gate]
         lines += [f"- {item}" for item in self.failed_expectations]
         lines += [f"- warning: {item}" for item in self.gate_warnings]
         for stream, keys in sorted(self.undeclared_keys.items()):
@@ -89,3 +84,19 @@ class RunSummary:
             f"**Readers:** {self.readers or '-'} (BI tools and analysts read the published marts here)",
         ]
         return "\n".join(lines)
+
+    def _batch_line(self) -> str:
+        if not self.reported:
+            return (
+                "**Report:** missing: the run stopped after its publish committed; its files and gate results were"
+                " not recorded, the figures below are its build's  "
+            )
+        batch = self.batch_id if self.batch_id is not None else "none"
+        unchanged = (
+            f"; {self.records_unchanged} records of changed files unchanged since their previous version"
+            if self.records_unchanged
+            else ""
+        )
+        return (
+            f"**Batch:** {batch} ({self.files_loaded} files loaded, {self.files_skipped} already ingested{unchanged})  "
+        )

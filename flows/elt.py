@@ -9,6 +9,7 @@ from prefect import flow
 from prefect.concurrency.sync import concurrency
 
 from elt.adapters import adapters_for
+from elt.killpoints import KillPoint, kill_point
 from elt.settings import Settings
 from elt.summary import RunSummary
 from elt.workspace import warehouse_limit
@@ -53,18 +54,26 @@ def _run_lock(settings: Settings) -> AbstractContextManager[None]:
 
 def _run_pipeline(settings: Settings, backfill: BackfillWindow | None = None) -> RunSummary:
     sync = sync_streams(settings)
+    kill_point(KillPoint.SYNC)
     check_landing(sync)
+    kill_point(KillPoint.CHECK)
     parsed = parse_documents(settings)
+    kill_point(KillPoint.PARSE)
     planned = plan_build(settings, backfill)
+    kill_point(KillPoint.PLAN)
     verdict = None
     if planned is not None:
         models = build_models(settings, planned.build_schema, backfill)
+        kill_point(KillPoint.BUILD)
         verdict = validate_build(settings, planned.build_schema)
+        kill_point(KillPoint.GATE)
         if verdict.passed:
             publish_build(settings, planned.build_schema, planned.batch_id, models)
+            kill_point(KillPoint.PUBLISH)
     serve_readers(settings)
     summary = summarize_run(settings, sync, parsed, planned.build_schema if planned else None, verdict)
     report_run(settings, summary)
+    kill_point(KillPoint.REPORT)
     print(summary.to_markdown())
     if verdict is not None and not verdict.passed:
         raise GateClosedError(verdict.failure_message())

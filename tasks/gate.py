@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-
 from prefect import task
 from prefect.logging import get_run_logger
 
 from elt.adapters import adapters_for
 from elt.catalog import load_catalog
-from elt.quality import GateVerdict, SuiteContext, data_docs_site, dbt_project_var, mart_suites, run_gate
+from elt.killpoints import KillPoint, kill_point
+from elt.quality import GateVerdict, SuiteContext, dbt_project_var, mart_suites, run_gate
 from elt.settings import Settings
 from elt.warehouse import WarehouseBusyError
 from tasks._retries import explain_faults, retry_if_transient
-from tasks.transform import PublicationPlan
+from tasks.report import record_at_publish
+from tasks.transform import PublicationPlan, remove_build_files
 
 
 @task(name="validate-build")
@@ -46,22 +46,22 @@ def validate_build(settings: Settings, build_schema: str) -> GateVerdict:
 @explain_faults
 def publish_build(settings: Settings, build_schema: str, batch_id: int, plan: PublicationPlan) -> list[str]:
     """Publish the audited build in one transaction (views repointed, deltas merged into the store by their
-    unique key; a retry merges the same delta again, which changes nothing), then drop builds past the keep count,
-    and their Data Docs and dbt artifacts with them.
+    unique key; a retry merges the same delta again, which changes nothing; the run's record commits with it),
+    then drop builds past the keep count, and their Data Docs and dbt artifacts with them.
 
     Once the publish has committed nothing may fail this task: a warehouse held by another process only delays
     pruning to the next publish.
     """
     warehouse = adapters_for(settings).warehouse
-    tables = warehouse.publish(build_schema, batch_id, plan.relations, plan.merges)
+    run = record_at_publish(settings, build_schema)
+    tables = warehouse.publish(build_schema, batch_id, plan.relations, plan.merges, run)
+    kill_point(KillPoint.PUBLISH_COMMIT)
     logger = get_run_logger()
     try:
         dropped = warehouse.prune_builds(settings.keep_builds)
     except WarehouseBusyError as error:
         logger.warning("old builds not pruned, the next publish prunes them: %s", error)
         dropped = []
-    for old in dropped:
-        shutil.rmtree(data_docs_site(settings.gx_dir, old), ignore_errors=True)
-        shutil.rmtree(settings.dbt_target_dir / old, ignore_errors=True)
+    remove_build_files(settings, dropped)
     logger.info("published %d tables from %s; dropped old builds %s", len(tables), build_schema, dropped)
     return tables

@@ -14,7 +14,7 @@ from elt.quality import GateVerdict
 from elt.settings import Settings
 from elt.summary import RunStatus, RunSummary
 from elt.sync import SyncResult
-from elt.warehouse import WarehouseBusyError
+from elt.warehouse import RunRecord, WarehouseBusyError
 from tasks._retries import explain_faults
 
 
@@ -35,7 +35,7 @@ def summarize_run(
     else:
         status = RunStatus.PUBLISHED if verdict.passed else RunStatus.GATE_CLOSED
     return RunSummary(
-        run_id=str(flow_run.get_id() or "local"),
+        run_id=_run_id(),
         status=status,
         batch_id=sync.batch_id,
         build_schema=build_schema,
@@ -54,6 +54,29 @@ def summarize_run(
         warehouse=settings.warehouse_path,
         readers=warehouse.readers_location(),
     )
+
+
+def record_at_publish(settings: Settings, build_schema: str) -> RunRecord:
+    """The run's record that its publish commits with the publication, so that a run dying before its report
+    is still in the history: the build's figures, marked unreported; the report replaces it with the whole summary.
+    """
+    summary = RunSummary(
+        run_id=_run_id(),
+        status=RunStatus.PUBLISHED,
+        batch_id=None,
+        build_schema=build_schema,
+        published_build=build_schema,
+        files_loaded=0,
+        files_skipped=0,
+        streams=adapters_for(settings).warehouse.reconciliation(build_schema),
+        warehouse=settings.warehouse_path,
+        reported=False,
+    )
+    return RunRecord(summary.run_id, summary.status.value, summary.to_json(), summary.to_markdown())
+
+
+def _run_id() -> str:
+    return str(flow_run.get_id() or "local")
 
 
 @task(name="report-run")

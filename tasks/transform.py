@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -16,6 +16,7 @@ from prefect import task
 from prefect.artifacts import create_link_artifact
 
 from elt.adapters import adapters_for
+from elt.quality import data_docs_site
 from elt.settings import Settings
 from elt.warehouse import Merge, build_schema_name, build_schema_prefix
 from tasks._retries import explain_faults
@@ -64,15 +65,25 @@ def plan_build(settings: Settings, backfill: BackfillWindow | None = None) -> Pl
 
     Deciding from the warehouse's state, not from this run's sync, is what lets a rerun repair a crash: a
     build of the latest batch that dbt left with failed nodes is built again (``dbt retry``, only those
-    nodes). A backfill always builds.
+    nodes). A backfill always builds. Any other build that neither a publication nor a run's summary names
+    was left by a run that died before its report: nothing will retry, judge or show it, so it is dropped.
     """
     warehouse = adapters_for(settings).warehouse
     latest = warehouse.latest_batch()
     published = warehouse.last_publication()
-    if latest is None or (backfill is None and published is not None and published.batch_id >= latest):
-        return None
-    unfinished = _unfinished_build(settings.dbt_target_dir, latest)
-    return PlannedBuild(latest, unfinished or build_schema_name(latest, datetime.now(UTC)))
+    planned = None
+    if latest is not None and (backfill is not None or published is None or published.batch_id < latest):
+        unfinished = _unfinished_build(settings.dbt_target_dir, latest)
+        planned = PlannedBuild(latest, unfinished or build_schema_name(latest, datetime.now(UTC)))
+    remove_build_files(settings, warehouse.drop_abandoned_builds(retry=planned.build_schema if planned else None))
+    return planned
+
+
+def remove_build_files(settings: Settings, builds: Iterable[str]) -> None:
+    """A dropped build takes its Data Docs and dbt artifacts with it."""
+    for build in builds:
+        shutil.rmtree(data_docs_site(settings.gx_dir, build), ignore_errors=True)
+        shutil.rmtree(settings.dbt_target_dir / build, ignore_errors=True)
 
 
 def _unfinished_build(builds: Path, batch_id: int) -> str | None:

@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 
 from elt.catalog import Catalog, Stream, SyncMode
+from elt.killpoints import KillPoint, kill_point
 from elt.lake import LandedFile, LocalLake, UndecodableFileError, scan_file
 from elt.sync._result import FileProblem, LoadedFile, SyncResult
 from elt.warehouse import META_SCHEMA, RAW_SCHEMA
@@ -152,6 +153,7 @@ class EmbeddedSync:
                     result.loaded.append(
                         self._load_file(con, stream, item, stamp, self._copy_of(stream, item, previous))
                     )
+                kill_point(KillPoint.SYNC_FILE)
         return result
 
     def _changed_files(

@@ -85,6 +85,23 @@ def builds_to_prune(builds: Sequence[str], keep: int, published: Publication | N
     return [build for build in builds[keep:] if build.lower() != current]
 
 
+def abandoned_builds(builds: Iterable[str], finished: Iterable[str], retry: str | None) -> list[str]:
+    """The builds no run will judge, publish or show: neither published nor judged by the gate in a recorded run
+    (``finished``), and not the one about to be retried. Left by a run that stopped before its report."""
+    kept = {name.lower() for name in finished} | ({retry.lower()} if retry else set())
+    return sorted(build for build in builds if build.lower() not in kept)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run's entry in the run history (``elt_meta.runs``), which ``elt status`` shows; one per run."""
+
+    run_id: str
+    status: str
+    summary_json: str
+    summary_markdown: str
+
+
 @dataclass(frozen=True)
 class Merge:
     """How an incremental fact publishes: the build's ``delta`` relation merged into the store by ``unique_key``,
@@ -164,7 +181,12 @@ class Warehouse(Protocol):
     def reconciliation(self, build_schema: str) -> list[StreamFigures]: ...
 
     def publish(
-        self, build_schema: str, batch_id: int, relations: list[str], merges: Mapping[str, Merge] | None = None
+        self,
+        build_schema: str,
+        batch_id: int,
+        relations: list[str],
+        merges: Mapping[str, Merge] | None = None,
+        run: RunRecord | None = None,
     ) -> list[str]: ...
 
     def export_for_readers(self) -> ReaderExport | None:
@@ -176,6 +198,8 @@ class Warehouse(Protocol):
         ...
 
     def prune_builds(self, keep: int) -> list[str]: ...
+
+    def drop_abandoned_builds(self, retry: str | None) -> list[str]: ...
 
     def save_run(self, run_id: str, status: str, summary_json: str, summary_markdown: str) -> None: ...
 

@@ -32,8 +32,10 @@ from elt.warehouse._base import (
     Merge,
     Publication,
     ReaderExport,
+    RunRecord,
     StreamFigures,
     WarehouseBusyError,
+    abandoned_builds,
     builds_to_prune,
     check_publishable,
     reconciliation_queries,
@@ -177,14 +179,20 @@ class DuckDBWarehouse:
             return stream_figures(con.execute(reasons_query).fetchall(), con.execute(figures_query).fetchall())
 
     def publish(
-        self, build_schema: str, batch_id: int, relations: list[str], merges: Mapping[str, Merge] | None = None
+        self,
+        build_schema: str,
+        batch_id: int,
+        relations: list[str],
+        merges: Mapping[str, Merge] | None = None,
+        run: RunRecord | None = None,
     ) -> list[str]:
         """Publish the build's ``relations`` in ``analytics``, all in one transaction.
 
         A relation is a view over the build, unless ``merges`` names it: then the build's delta is merged into
         the store's table by the unique key (delete, then insert) and the view reads the store, so the cost
         follows the delta, not the table's history. Readers see the previous publication or this one, never a
-        mix; published views the build no longer has are dropped in the same transaction.
+        mix; published views the build no longer has are dropped in the same transaction. ``run``, the
+        publishing run's record, commits with the publication: a run that dies after the commit is in the history.
         """
         merges = dict(merges or {})
         with self.transaction() as con:
@@ -197,6 +205,8 @@ class DuckDBWarehouse:
                     source = self._merge_into_store(con, build_schema, name, merges[name])
                 con.execute(f"create or replace view {ANALYTICS_SCHEMA}.{quote(name)} as select * from {source}")
             con.execute(f"insert into {META_SCHEMA}.publications values (?, ?, now())", [build_schema, batch_id])
+            if run is not None:
+                self._record_run(con, run)
         return sorted(relations)
 
     @staticmethod
@@ -295,14 +305,38 @@ class DuckDBWarehouse:
         pending = self._pending_records()
         with self.transaction() as con:
             for _, record in pending:
-                con.execute(
-                    f"insert into {META_SCHEMA}.runs select ?, ?, ?::timestamptz, ?, ?"
-                    f" where not exists (select 1 from {META_SCHEMA}.runs where run_id = ?)",
-                    [record[key] for key in ("run_id", "status", "finished_at", "summary_json", "summary_markdown")]
-                    + [record["run_id"]],
-                )
+                run = RunRecord(record["run_id"], record["status"], record["summary_json"], record["summary_markdown"])
+                self._record_run(con, run, record["finished_at"])
         for file, _ in pending:
             file.unlink()
+
+    def drop_abandoned_builds(self, retry: str | None) -> list[str]:
+        """Drop the audit builds that neither a publication nor a run's summary names, except ``retry``."""
+        with self.transaction() as con:
+            builds = [
+                name
+                for (name,) in con.execute(
+                    "select schema_name from information_schema.schemata where starts_with(schema_name, ?)",
+                    [BUILD_SCHEMA_PREFIX],
+                ).fetchall()
+            ]
+            finished = con.execute(
+                f"select build_schema from {META_SCHEMA}.publications"
+                f" union select summary_json->>'build_schema' from {META_SCHEMA}.runs"
+            ).fetchall()
+            doomed = abandoned_builds(builds, [name for (name,) in finished if name], retry)
+            for name in doomed:
+                con.execute(f"drop schema {quote(name)} cascade")
+        return doomed
+
+    @staticmethod
+    def _record_run(con: duckdb.DuckDBPyConnection, run: RunRecord, finished_at: str | None = None) -> None:
+        """Record a run, replacing the record its publish made, if any."""
+        con.execute(f"delete from {META_SCHEMA}.runs where run_id = ?", [run.run_id])
+        con.execute(
+            f"insert into {META_SCHEMA}.runs values (?, ?, coalesce(?::timestamptz, now()), ?, ?)",
+            [run.run_id, run.status, finished_at, run.summary_json, run.summary_markdown],
+        )
 
     def last_run_markdown(self) -> str | None:
         if pending := self._pending_records():

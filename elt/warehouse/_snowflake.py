@@ -39,7 +39,9 @@ from elt.warehouse._base import (
     Merge,
     Publication,
     ReaderExport,
+    RunRecord,
     StreamFigures,
+    abandoned_builds,
     builds_to_prune,
     check_publishable,
     reconciliation_queries,
@@ -254,6 +256,7 @@ class SnowflakeWarehouse:
         batch_id: int,
         relations: list[str],
         merges: Mapping[str, Merge] | None = None,
+        run: RunRecord | None = None,
     ) -> list[str]:
         """Publish the build's ``relations`` by building the next ``analytics`` aside and swapping it in.
 
@@ -263,7 +266,8 @@ class SnowflakeWarehouse:
         here): a store outside the swapped schema would change before readers are switched. Grants are replayed
         before the swap.
         A crash after the swap but before the publication is recorded makes the next run build and publish
-        again: views are rebuilt and merges by key are idempotent, so nothing is doubled.
+        again: views are rebuilt and merges by key are idempotent, so nothing is doubled. ``run``, the publishing
+        run's record, commits with the publication's: a run that dies after it is in the history.
         """
         merges = dict(merges or {})
         build = ident(build_schema)
@@ -282,9 +286,13 @@ class SnowflakeWarehouse:
             # The publication itself: one statement, atomic for readers. fakesnow cannot run SWAP WITH, so the
             # tests check that this is the only statement between the replayed grants and the record below.
             session.execute(f"alter schema {STANDBY_SCHEMA} swap with {ANALYTICS_SCHEMA}")
-            session.execute(
-                f"insert into {META_SCHEMA}.publications select %s, %s, current_timestamp()", [build_schema, batch_id]
-            )
+            with _transaction(session):
+                session.execute(
+                    f"insert into {META_SCHEMA}.publications select %s, %s, current_timestamp()",
+                    [build_schema, batch_id],
+                )
+                if run is not None:
+                    self._record_run(session, run)
         return sorted(relations)
 
     @staticmethod
@@ -362,12 +370,38 @@ class SnowflakeWarehouse:
                 session.execute(f"drop schema {ident(name)} cascade")
         return doomed
 
-    def save_run(self, run_id: str, status: str, summary_json: str, summary_markdown: str) -> None:
+    def drop_abandoned_builds(self, retry: str | None) -> list[str]:
+        """Drop the audit builds that neither a publication nor a run's summary names, except ``retry``."""
         with self.session() as session:
-            session.execute(
-                f"insert into {META_SCHEMA}.runs select %s, %s, current_timestamp(), parse_json(%s), %s",
-                [run_id, status, summary_json, summary_markdown],
+            builds = [
+                name.lower()
+                for (name,) in session.execute(
+                    "select schema_name from information_schema.schemata where startswith(schema_name, %s)",
+                    [BUILD_SCHEMA_PREFIX.upper()],
+                )
+                if _BUILD.fullmatch(name)
+            ]
+            finished = session.execute(
+                f"select build_schema from {META_SCHEMA}.publications"
+                f" union select summary_json:build_schema::varchar from {META_SCHEMA}.runs"
             )
+            doomed = abandoned_builds(builds, [name for (name,) in finished if name], retry)
+            for name in doomed:
+                session.execute(f"drop schema {ident(name)} cascade")
+        return doomed
+
+    def save_run(self, run_id: str, status: str, summary_json: str, summary_markdown: str) -> None:
+        """Record the run, replacing the record its publish made, if any."""
+        with self.session() as session, _transaction(session):
+            self._record_run(session, RunRecord(run_id, status, summary_json, summary_markdown))
+
+    @staticmethod
+    def _record_run(session: Session, run: RunRecord) -> None:
+        session.execute(f"delete from {META_SCHEMA}.runs where run_id = %s", [run.run_id])
+        session.execute(
+            f"insert into {META_SCHEMA}.runs select %s, %s, current_timestamp(), parse_json(%s), %s",
+            [run.run_id, run.status, run.summary_json, run.summary_markdown],
+        )
 
     def last_run_markdown(self) -> str | None:
         with self.session() as session:
@@ -456,6 +490,18 @@ class SnowflakeWarehouse:
                 ],
             )
         return {name for (name,) in session.execute(sql, params)}
+
+
+@contextmanager
+def _transaction(session: Session) -> Iterator[None]:
+    """Statements that commit together (DML only: Snowflake commits DDL on its own)."""
+    session.execute("begin")
+    try:
+        yield
+    except BaseException:
+        session.execute("rollback")
+        raise
+    session.execute("commit")
 
 
 def _privilege(text: str) -> str:

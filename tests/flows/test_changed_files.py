@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_elt import assert_published_matches
+from analytics_checks import assert_published_matches
 
 from elt.generate import GenerateOptions, generate
 from elt.summary import RunStatus

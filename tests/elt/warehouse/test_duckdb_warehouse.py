@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from elt.warehouse import DuckDBWarehouse, Merge, build_schema_name
+from elt.warehouse import DuckDBWarehouse, Merge, RunRecord, build_schema_name
 
 
 @pytest.fixture
@@ -95,6 +95,35 @@ def test_prune_keeps_the_newest_builds_and_the_published_one(warehouse: DuckDBWa
     assert dropped == ["audit_b000002_x"]
     with warehouse.connect(read_only=True) as con:
         assert con.execute("select count(*) from analytics.fct_a").fetchone() == (1,)
+
+
+def test_builds_no_publication_or_run_names_are_dropped_except_the_one_to_retry(warehouse: DuckDBWarehouse) -> None:
+    for n in range(1, 6):
+        _build(warehouse, f"audit_b00000{n}_x", n)
+    warehouse.publish("audit_b000001_x", 1, ["fct_a"])  # published
+    warehouse.save_run("gated", "gate closed", '{"build_schema": "audit_b000002_x"}', "# closed")  # judged
+    warehouse.save_run("quiet", "up to date", '{"build_schema": null}', "# nothing to do")
+
+    dropped = warehouse.drop_abandoned_builds(retry="audit_b000005_x")
+
+    assert dropped == ["audit_b000003_x", "audit_b000004_x"], "built by runs that stopped before their report"
+    schemas = _rows(warehouse, "select schema_name from information_schema.schemata where schema_name like 'audit%'")
+    assert sorted(name for (name,) in schemas) == ["audit_b000001_x", "audit_b000002_x", "audit_b000005_x"]
+
+
+def test_the_publishing_runs_record_commits_with_the_publication(warehouse: DuckDBWarehouse) -> None:
+    _build(warehouse, "audit_b000001_x", 2)
+    run = RunRecord("run-1", "published", '{"build_schema": "audit_b000001_x"}', "# recorded at the commit")
+
+    warehouse.publish("audit_b000001_x", 1, ["fct_a"], run=run)
+    assert warehouse.last_run_markdown() == "# recorded at the commit"
+    refused = RunRecord("run-2", "published", "{}", "# never")
+    with pytest.raises(ValueError, match="missing relations"):
+        warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_missing"], run=refused)
+    assert _rows(warehouse, "select run_id from elt_meta.runs") == [("run-1",)], "rolled back with its publication"
+
+    warehouse.save_run("run-1", "published", '{"build_schema": "audit_b000001_x"}', "# the full report")
+    assert _rows(warehouse, "select run_id, summary_markdown from elt_meta.runs") == [("run-1", "# the full report")]
 
 
 def test_a_merged_fact_replaces_rows_by_key_and_keeps_the_others(warehouse: DuckDBWarehouse) -> None:

@@ -41,6 +41,7 @@ from elt.warehouse import (
     STORE_SCHEMA,
     DuckDBWarehouse,
     Merge,
+    RunRecord,
     SnowflakeWarehouse,
     StreamFigures,
     build_schema_name,
@@ -265,6 +266,11 @@ def test_runs_are_saved_and_the_last_summary_read_back(settings: SnowflakeSettin
     warehouse.save_run("run-2", "Failed", '{"batch": 2, "gate": "closed"}', "# second")
 
     assert warehouse.last_run_markdown() == "# second"
+    warehouse.save_run("run-1", "Completed", '{"batch": 1, "reported": true}', "# first, reported")
+    assert _sql(warehouse, "select run_id, summary_markdown from elt_meta.runs order by run_id") == [
+        ("run-1", "# first, reported"),
+        ("run-2", "# second"),
+    ], "a run has one record: its last"
     assert _sql(warehouse, "select summary_json:gate::varchar from elt_meta.runs where run_id = 'run-2'") == [
         ("closed",)
     ]
@@ -317,7 +323,9 @@ def test_publish_builds_the_next_publication_aside_then_swaps_it_in(warehouse: R
         f'grant SELECT on future VIEWS in schema {standby} to role "REPORTER"',
         f'grant SELECT on all VIEWS in schema {standby} to role "REPORTER"',
         f"alter schema {standby} swap with analytics",
+        "begin",
         "insert into elt_meta.publications select %s, %s, current_timestamp()",
+        "commit",
     ]
     # What the swap would bring in, read for real: the standby's views over the audited build.
     assert _sql(warehouse, f"select sales from {standby}.mart_daily_revenue") == [(2,)]
@@ -329,7 +337,7 @@ def test_publish_builds_the_next_publication_aside_then_swaps_it_in(warehouse: R
 def test_grants_are_replayed_before_the_swap_and_the_swap_is_the_last_change(warehouse: RecordingWarehouse) -> None:
     _build(warehouse)
 
-    warehouse.publish(BUILD, 7, ["dim_customer"])
+    warehouse.publish(BUILD, 7, ["dim_customer"], run=RunRecord("run-7", "published", '{"batch_id": 7}', "# 7"))
 
     statements = warehouse.statements
     swap = statements.index(f"alter schema {STANDBY_SCHEMA} swap with analytics")
@@ -337,8 +345,15 @@ def test_grants_are_replayed_before_the_swap_and_the_swap_is_the_last_change(war
     creates = [i for i, s in enumerate(statements) if s.startswith(("create view", "create table", "merge"))]
     assert grants and max(grants) < swap and max(creates) < swap
     assert not any("OWNERSHIP" in s for s in statements if s.startswith("grant "))
-    # After the swap only the publication is recorded: nothing readers could see half-done.
-    assert statements[swap + 1 :] == ["insert into elt_meta.publications select %s, %s, current_timestamp()"]
+    # After the swap only the publication and its run are recorded, together: nothing readers could see half-done.
+    assert statements[swap + 1 :] == [
+        "begin",
+        "insert into elt_meta.publications select %s, %s, current_timestamp()",
+        "delete from elt_meta.runs where run_id = %s",
+        "insert into elt_meta.runs select %s, %s, current_timestamp(), parse_json(%s), %s",
+        "commit",
+    ]
+    assert _sql(warehouse, "select run_id, summary_json:batch_id::int from elt_meta.runs") == [("run-7", 7)]
 
 
 def test_an_incremental_fact_is_cloned_and_merged_by_its_key(warehouse: RecordingWarehouse) -> None:
@@ -401,6 +416,21 @@ def test_prune_keeps_the_newest_builds_and_the_published_one(warehouse: Recordin
     schemas = {name for (name,) in _sql(warehouse, "select lower(schema_name) from information_schema.schemata")}
     assert {builds[0], builds[3], builds[4], "audit"} <= schemas  # the published build and Terraform's AUDIT stay
     assert not {builds[1], builds[2]} & schemas
+
+
+def test_builds_no_publication_or_run_names_are_dropped_except_the_one_to_retry(warehouse: RecordingWarehouse) -> None:
+    builds = [build_schema_name(job, dt.datetime(2026, 11, 24, 9)) for job in range(1, 6)]
+    _sql(warehouse, "create schema audit", *(f"create schema {b}" for b in builds))
+    _sql(warehouse, f"insert into elt_meta.publications select '{builds[0]}', 1, current_timestamp()")
+    warehouse.save_run("gated", "gate closed", f'{{"build_schema": "{builds[1]}"}}', "# closed")
+    warehouse.save_run("quiet", "up to date", '{"build_schema": null}', "# nothing to do")
+
+    dropped = warehouse.drop_abandoned_builds(retry=builds[4])
+
+    assert dropped == [builds[2], builds[3]]
+    schemas = {name for (name,) in _sql(warehouse, "select lower(schema_name) from information_schema.schemata")}
+    assert {builds[0], builds[1], builds[4], "audit"} <= schemas  # Terraform's AUDIT is no build
+    assert not {builds[2], builds[3]} & schemas
 
 
 def test_dbt_env_hands_dbt_an_encrypted_key_file_that_release_removes(warehouse: RecordingWarehouse) -> None:

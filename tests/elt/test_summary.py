@@ -1,0 +1,41 @@
+"""The run summary as ``elt status`` and the Prefect artifact show it."""
+
+from __future__ import annotations
+
+import json
+
+from elt.summary import RunStatus, RunSummary
+from elt.warehouse import StreamFigures
+
+SALES = StreamFigures("sales", landed=10, in_raw=10, duplicates=1, valid=8, quarantined=1, quarantine_rate=0.1)
+
+
+def _summary(**changes) -> RunSummary:
+    fields = {
+        "run_id": "r1",
+        "status": RunStatus.PUBLISHED,
+        "batch_id": 3,
+        "build_schema": "audit_b000003_x",
+        "published_build": "audit_b000003_x",
+        "files_loaded": 2,
+        "files_skipped": 5,
+        "streams": [SALES],
+        "expectations_evaluated": 40,
+    }
+    return RunSummary(**{**fields, **changes})
+
+
+def test_a_reported_run_shows_its_files_and_gate() -> None:
+    markdown = _summary().to_markdown()
+    assert "**Batch:** 3 (2 files loaded, 5 already ingested)" in markdown
+    assert "**Gate:** open (40 expectations evaluated, 0 warnings)" in markdown
+    assert "| sales | 10 | 10 | 1 | 8 | 1 | - | 8 |" in markdown
+
+
+def test_the_record_of_a_run_killed_after_its_commit_says_what_it_lacks() -> None:
+    summary = _summary(batch_id=None, files_loaded=0, files_skipped=0, expectations_evaluated=0, reported=False)
+    markdown = summary.to_markdown()
+    assert "**Report:** missing: the run stopped after its publish committed" in markdown
+    assert "files loaded" not in markdown and "expectations evaluated" not in markdown
+    assert "| sales | 10 | 10 | 1 | 8 | 1 | - | 8 |" in markdown, "the build's figures are shown"
+    assert json.loads(summary.to_json())["reported"] is False
