@@ -19,18 +19,22 @@ def _ratio(value: float, base: float | None) -> str:
 
 
 def phase_table(results: dict) -> str:
+    """Per phase: wall, CPU, peak RSS; for the floor and the runs, wall and CPU as ratios to the floor's (CPU is
+    the steadier one on a shared machine), and each run's wall as a ratio to the full run's."""
     phases = results["phases"]
-    floor = next((p["wall_s"] for p in phases if p["phase"] == "floor"), None)
+    floor = next((p for p in phases if p["phase"] == "floor"), None)
     full = next((p["wall_s"] for p in phases if p["phase"] == "full"), None)
     lines = [
-        "| phase | wall s | CPU s | peak RSS | ÷ floor wall | ÷ full wall |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| phase | wall s | CPU s | peak RSS | ÷ floor wall | ÷ floor CPU | ÷ full wall |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for p in phases:
         is_run = "segments" in p
+        compared = floor is not None and (is_run or p is floor)
         lines.append(
             f"| {p['phase']} | {p['wall_s']:.1f} | {p['cpu_s']:.1f} | {_gb(p['peak_rss'])} "
-            f"| {_ratio(p['wall_s'], floor) if is_run or p['phase'] == 'floor' else ''} "
+            f"| {_ratio(p['wall_s'], floor['wall_s']) if compared else ''} "
+            f"| {_ratio(p['cpu_s'], floor['cpu_s']) if compared else ''} "
             f"| {_ratio(p['wall_s'], full) if is_run else ''} |"
         )
     return "\n".join(lines)
