@@ -62,6 +62,9 @@ create table if not exists {META_SCHEMA}.runs (
 );
 """
 
+# The engine settings dbt's profile reads as ELT_DUCKDB_<NAME> (empty: DuckDB's default).
+_ENGINE_SETTINGS = ("memory_limit", "threads", "temp_directory")
+
 
 def quote(identifier: str) -> str:
     """Quote an identifier for DuckDB; names come from the catalogue and contracts, never from data."""
@@ -69,16 +72,32 @@ def quote(identifier: str) -> str:
 
 
 class DuckDBWarehouse:
-    def __init__(self, path: Path, memory_limit: str | None = None) -> None:
+    """The engine settings (memory limit, threads, temp directory; None: DuckDB's default) go to every connection
+    to the file, this adapter's, dbt's and the gate's alike. Snowflake has no counterpart: its virtual warehouse,
+    sized where it is provisioned, sets what a query may use."""
+
+    def __init__(
+        self,
+        path: Path,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+        temp_directory: Path | None = None,
+    ) -> None:
         self.path = path
         self.memory_limit = memory_limit
+        self.threads = threads
+        self.temp_directory = temp_directory
+
+    def engine_config(self) -> dict[str, str]:
+        """DuckDB's configuration of the settings given, as connect() and dbt-duckdb's ``settings`` take it."""
+        values = {name: getattr(self, name) for name in _ENGINE_SETTINGS}
+        return {name: str(value) for name, value in values.items() if value is not None}
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        config = {"memory_limit": self.memory_limit} if self.memory_limit else {}
-        con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        con = duckdb.connect(str(self.path), read_only=read_only, config=self.engine_config())
         try:
             yield con
         finally:
@@ -211,7 +230,7 @@ class DuckDBWarehouse:
             "ELT_WAREHOUSE_PATH": str(self.path),
             "ELT_BUILD_SCHEMA": build_schema,
             "ELT_STORE_SCHEMA": STORE_SCHEMA,
-        }
+        } | {f"ELT_DUCKDB_{name.upper()}": self.engine_config().get(name, "") for name in _ENGINE_SETTINGS}
 
     def release_dbt_connections(self) -> None:
         """Close the connection dbt-duckdb keeps for the process after an in-process invocation.
@@ -230,4 +249,5 @@ class DuckDBWarehouse:
         return f"duckdb:///{self.path}"
 
     def sqlalchemy_connect_args(self) -> dict[str, Any]:
-        return {}
+        config = self.engine_config()
+        return {"config": config} if config else {}
