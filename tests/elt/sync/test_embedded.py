@@ -358,3 +358,34 @@ def test_full_refresh_replaces_the_stream_with_a_new_generation(root: Path) -> N
         (2, True),
         (1, False),
     ]
+
+
+def test_one_batch_reads_files_of_other_headers_apart_and_a_changed_file_beside_its_previous_version(
+    root: Path,
+) -> None:
+    first = root / "landing/sales/sales_2026-01-01.csv"
+    first.write_text(SALES_HEADER + SALE.format(id=1, quantity=1))
+    sync = _sync(root)
+    sync.sync()
+    first.write_text(SALES_HEADER + SALE.format(id=1, quantity=1) + SALE.format(id=2, quantity=1))
+    (root / "landing/sales/sales_2026-01-02.csv").write_text(SALES_HEADER + SALE.format(id=3, quantity=1))
+    (root / "landing/sales/sales_2026-01-03.csv").write_text("sold_at,sale_id,quantity\n2026-01-03 10:00:00,4,7\n")
+    (root / "landing/sales/sales_2026-01-04.csv").write_text(SALES_HEADER + SALE.format(id=5, quantity=1))
+
+    result = sync.sync()
+
+    assert sorted((f.file_url[-14:], f.records, f.unchanged, f.in_raw) for f in result.loaded) == [
+        ("2026-01-01.csv", 2, 1, 1),
+        ("2026-01-02.csv", 1, 0, 1),
+        ("2026-01-03.csv", 1, 0, 1),
+        ("2026-01-04.csv", 1, 0, 1),
+    ]
+    assert _rows(
+        root, "select sale_id, quantity, customer_id, _ab_source_file_url[-14:] from raw.sales order by 1"
+    ) == [
+        (1, 1, 7, "2026-01-01.csv"),
+        (2, 1, 7, "2026-01-01.csv"),
+        (3, 1, 7, "2026-01-02.csv"),
+        (4, 7, None, "2026-01-03.csv"),
+        (5, 1, 7, "2026-01-04.csv"),
+    ]
