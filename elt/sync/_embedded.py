@@ -130,8 +130,9 @@ class EmbeddedSync:
     def _pending(self, latest: dict[tuple[str, str], _Version], result: SyncResult) -> dict[str, list[_Pending]]:
         """Per stream to land, its new and changed files; skipped files, problems and notes go to ``result``."""
         pending: dict[str, list[_Pending]] = {}
+        landing = self._landing_files()
         for stream in self.catalog.streams:
-            files = {path.relative_to(self.landing_dir).as_posix(): path for path in self._files_of(stream)}
+            files = self._files_of(stream, landing)
             versions = {url: version for (name, url), version in latest.items() if name == stream.name}
             changed = self._changed_files(stream, files, versions, result)
             if changed is None:
@@ -246,12 +247,14 @@ class EmbeddedSync:
         copy = self.lake.raw_path(stream.name, file.previous.batch_id, file.url)
         return copy if copy.exists() else None
 
-    def _files_of(self, stream: Stream) -> list[Path]:
-        return sorted(
-            p
-            for p in self.landing_dir.rglob("*")
-            if p.is_file() and stream.matches(p.relative_to(self.landing_dir).as_posix())
-        )
+    def _landing_files(self) -> dict[str, Path]:
+        """Every file in landing by its URL, sorted: listed once per sync, whatever the number of streams."""
+        paths = sorted(p for p in self.landing_dir.rglob("*") if p.is_file())
+        return {p.relative_to(self.landing_dir).as_posix(): p for p in paths}
+
+    @staticmethod
+    def _files_of(stream: Stream, landing: dict[str, Path]) -> dict[str, Path]:
+        return {url: path for url, path in landing.items() if stream.matches(url)}
 
     @staticmethod
     def _latest_versions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], _Version]:
@@ -292,8 +295,8 @@ class EmbeddedSync:
         changed_urls = {item.url for item in changed}
         return [
             LandedFile(stream.name, url, path, checksum, records, header)
-            for path in self._files_of(stream)
-            if (url := path.relative_to(self.landing_dir).as_posix()) not in changed_urls
+            for url, path in self._files_of(stream, self._landing_files()).items()
+            if url not in changed_urls
             for checksum, records, header in [scan_file(path, has_header=stream.format == "csv")]
             if (version := latest.get((stream.name, url))) is not None and version.checksum == checksum
         ]
