@@ -27,7 +27,14 @@ def adapters_for(settings: Settings) -> Adapters:
     catalog = load_catalog(settings.catalog_path)
     if settings.profile is Profile.CLOUD:
         return _cloud_adapters(settings, catalog)
-    warehouse = DuckDBWarehouse(settings.warehouse_path, busy_seconds=settings.warehouse_busy_seconds)
+    engine = settings.duckdb
+    warehouse = DuckDBWarehouse(
+        settings.warehouse_path,
+        engine.memory_limit,
+        engine.threads,
+        engine.temp_directory,
+        busy_seconds=settings.warehouse_busy_seconds,
+    )
     return Adapters(
         catalog=catalog,
         warehouse=warehouse,

@@ -17,7 +17,7 @@ KILL_AT_VARIABLE = "ELT_KILL_AT"
 class KillPoint(StrEnum):
     """Every stage boundary of the ``elt`` flow, in the order a run reaches them, and two inside a stage."""
 
-    SYNC_FILE = "sync-file"  # inside the embedded sync: a file's transaction (data and sync state) committed
+    SYNC_FILE = "sync-file"  # inside the embedded sync: a stream of the batch loaded, its transaction still open
     SYNC = "sync"
     CHECK = "check"
     PARSE = "parse"

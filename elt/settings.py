@@ -6,6 +6,7 @@ The profile is chosen here and nowhere else; adapters are picked from it (see ``
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Collection
 from enum import StrEnum
 from functools import cached_property
@@ -133,6 +134,39 @@ class SnowflakeSettings(_EnvSettings):
     host: str | None = Field(default=None, description="Unset: derived from the account (a stand-in sets it).")
     port: int = 443
     protocol: Literal["https", "http"] = "https"
+
+
+_SIZE = re.compile(r"\s*(\d+(\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib|%)\s*", re.IGNORECASE)
+
+
+def _memory_size(value: str) -> str:
+    match = _SIZE.fullmatch(value)
+    if not match or float(match.group(1)) <= 0 or (match.group(3) == "%" and float(match.group(1)) > 100):
+        raise ValueError(
+            "must be an amount of memory greater than 0 such as 4GB, 512MiB or 50% (of the machine's memory);"
+            " units B, KB, MB, GB, TB (1000^i) or KiB, MiB, GiB, TiB (1024^i)"
+        )
+    return value.strip()
+
+
+def _not_a_file(path: Path) -> Path:
+    if path.exists() and not path.is_dir():
+        raise ValueError("must be a directory (it is created if missing); this is a file")
+    return path
+
+
+class DuckDBSettings(_EnvSettings):
+    """How the local warehouse's engine may use the machine, from ``ELT_DUCKDB_*``: every DuckDB connection the
+    pipeline opens (the sync, the parser, dbt, the gate) gets the same settings. Unset or empty: DuckDB's default
+    (80% of the memory, every core, ``<warehouse>.tmp`` for what spills to disk)."""
+
+    model_config = SettingsConfigDict(env_prefix="ELT_DUCKDB_", frozen=True, env_ignore_empty=True)
+
+    memory_limit: Annotated[str, AfterValidator(_memory_size)] | None = Field(
+        default=None, description="Beyond it, DuckDB spills to the temp directory, or fails naming the limit."
+    )
+    threads: int | None = Field(default=None, ge=1)
+    temp_directory: Annotated[Path, AfterValidator(_not_a_file)] | None = None
 
 
 class Severity(StrEnum):
@@ -294,14 +328,13 @@ class Settings(_EnvSettings):
     )
     airbyte: AirbyteSettings = Field(default_factory=AirbyteSettings)
     snowflake: SnowflakeSettings = Field(default_factory=SnowflakeSettings)
+    duckdb: DuckDBSettings = Field(default_factory=DuckDBSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
 
     @field_validator("data_dir")
     @classmethod
     def _data_dir_is_a_folder(cls, path: Path) -> Path:
-        if path.exists() and not path.is_dir():
-            raise ValueError("must be a directory (it is created if missing); this is a file")
-        return path
+        return _not_a_file(path)
 
     @model_validator(mode="after")
     def _quarantine_limits_name_streams(self) -> Settings:

@@ -107,3 +107,8 @@ class LocalLake:
         shutil.copyfile(source, partial)
         os.replace(partial, target)
         return target
+
+    def newest_batch(self) -> int:
+        """The highest batch id the raw zone holds a folder for, 0 when none."""
+        folders = (self.root / "raw").glob("*/batch=*")
+        return max((int(folder.name.removeprefix("batch=")) for folder in folders), default=0)

@@ -1,9 +1,12 @@
 """The embedded sync: reads the stream catalogue and writes landing files into RAW in Airbyte's layout.
 
-Each file is copied to the lake's raw zone, then loaded from that copy in one transaction together with its
-entry in ``elt_meta.landed_files`` (the sync state): a file loads completely or not at all, and a crash
-between data and state cannot happen. Lines DuckDB cannot parse are kept in RAW as records whose
-``_airbyte_meta`` carries the error and the raw line, so nothing landed is lost.
+A sync is one batch: every new or changed file is copied to the lake's raw zone under the batch, then loaded
+from that copy, and the batch, its records and its files' entries in ``elt_meta.landed_files`` (the sync state)
+are written in one transaction on one connection: a batch loads completely or not at all, and a crash between
+data and state cannot happen. Its cost follows what arrived: the state is read once, new files of a stream are
+read together (see ``_raw_load``), and the records each file put in RAW are counted from the batch's rows only.
+Lines DuckDB cannot parse are kept in RAW as records whose ``_airbyte_meta`` carries the error, the raw line and
+its line number in its file, so nothing landed is lost.
 
 Every version of a file is accounted for. A file is new, unchanged (same path, same checksum as its latest
 landed version: skipped) or changed: completed after a partial copy, corrected in place, sent again. A
@@ -26,9 +29,9 @@ saying where). A file name holding a date (``YYYY-MM-DD``) that does not exist i
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,50 +41,20 @@ import duckdb
 from elt.catalog import Catalog, Stream, SyncMode
 from elt.killpoints import KillPoint, kill_point
 from elt.lake import LandedFile, LocalLake, UndecodableFileError, scan_file
+from elt.sync._raw_load import (
+    Stamp,
+    header_names,
+    insert_csv,
+    insert_documents,
+    raw_table_ddl,
+    records_in_raw,
+    register_files,
+)
 from elt.sync._result import FileProblem, LoadedFile, SyncResult
 from elt.warehouse import META_SCHEMA, RAW_SCHEMA
 from elt.warehouse._duckdb import DuckDBWarehouse, quote
 
-DUCKDB_TYPES = {
-    "string": "varchar",
-    "integer": "bigint",
-    "number": "decimal(38, 9)",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp_without_timezone": "timestamp",
-}
-
-AIRBYTE_COLUMNS = """
-    _airbyte_raw_id varchar not null,
-    _airbyte_extracted_at timestamptz not null,
-    _airbyte_meta json not null,
-    _airbyte_generation_id bigint not null,
-    _ab_source_file_url varchar not null,
-    _ab_source_file_line bigint
-"""
-
-_AIRBYTE_NAMES = (
-    "_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id,"
-    " _ab_source_file_url, _ab_source_file_line"
-)
-
-
-def raw_table_ddl(stream: Stream) -> str:
-    """The RAW table of a stream: its declared fields (or the whole document), then Airbyte's columns."""
-    if stream.document:
-        data = "_airbyte_data varchar,"
-    else:
-        data = "".join(f"{quote(f.name)} {DUCKDB_TYPES[f.type]}, " for f in stream.fields)
-    return f"create table if not exists {RAW_SCHEMA}.{quote(stream.name)} ({data}{AIRBYTE_COLUMNS})"
-
-
-@dataclass(frozen=True)
-class _Load:
-    """Where one file's records go: the batch, generation and extraction time they are stamped with."""
-
-    batch_id: int
-    generation_id: int
-    extracted_at: datetime
+__all__ = ["EmbeddedSync", "raw_table_ddl"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +77,15 @@ class _Pending:
     previous: _Version | None
 
 
+@dataclass(frozen=True)
+class _Landed:
+    """A file version loaded in this batch, with what its sync state records beside the figures."""
+
+    loaded: LoadedFile
+    checksum: str
+    generation_id: int
+
+
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _LISTED = 10
 
@@ -116,16 +98,43 @@ class EmbeddedSync:
         self.landing_dir = landing_dir
 
     def sync(self) -> SyncResult:
-        """Land every new or changed file of every stream; files already ingested are skipped."""
+        """Land every new or changed file of every stream in one batch; files already ingested are skipped.
+
+        The batch is one transaction on one connection: its data, its files' state and the batch itself commit
+        together or not at all, and a rerun after a crash lands it once.
+        """
         self.warehouse.ensure_schemas()
-        with self.warehouse.connect() as con:
+        result = SyncResult(batch_id=None)
+        with self.warehouse.transaction() as con:
             for stream in self.catalog.streams:
                 con.execute(raw_table_ddl(stream))
             latest = self._latest_versions(con)
-        result = SyncResult(batch_id=None)
+            pending = self._pending(latest, result)
+            if not pending:
+                return result
+            generations = self._generations(con)
+            stamp = self._open_batch(con)
+            result.batch_id = stamp.batch_id
+            landed: list[_Landed] = []
+            for name, files in pending.items():
+                stream = self.catalog.stream(name)
+                generation = generations.get(name, 0)
+                if stream.sync_mode is SyncMode.FULL_REFRESH_OVERWRITE:
+                    generation += 1
+                    self._clear(con, stream)
+                stream_stamp = Stamp(stamp.batch_id, generation, stamp.extracted_at)
+                landed += self._land(con, stream, self._files_to_land(stream, files, latest, stamp), stream_stamp)
+                kill_point(KillPoint.SYNC_FILE)  # inside the batch's transaction: a kill here leaves nothing
+            self._save_state(con, landed, stamp)
+        result.loaded.extend(item.loaded for item in landed)
+        return result
+
+    def _pending(self, latest: dict[tuple[str, str], _Version], result: SyncResult) -> dict[str, list[_Pending]]:
+        """Per stream to land, its new and changed files; skipped files, problems and notes go to ``result``."""
         pending: dict[str, list[_Pending]] = {}
+        landing = self._landing_files()
         for stream in self.catalog.streams:
-            files = {path.relative_to(self.landing_dir).as_posix(): path for path in self._files_of(stream)}
+            files = self._files_of(stream, landing)
             versions = {url: version for (name, url), version in latest.items() if name == stream.name}
             changed = self._changed_files(stream, files, versions, result)
             if changed is None:
@@ -137,24 +146,7 @@ class EmbeddedSync:
                 pending[stream.name] = changed
             if stream.sync_mode is not SyncMode.FULL_REFRESH_OVERWRITE:
                 result.notes += self._lake_notes(stream, versions)
-        if not pending:
-            return result
-        load = self._open_batch()
-        result.batch_id = load.batch_id
-        for name, files in pending.items():
-            stream = self.catalog.stream(name)
-            landed = [(self._store(stream, f, load), f.previous) for f in files]
-            if stream.sync_mode is SyncMode.FULL_REFRESH_OVERWRITE:
-                result.loaded.extend(self._overwrite(stream, [item for item, _ in landed], latest, load))
-                continue
-            for item, previous in landed:
-                with self.warehouse.transaction() as con:
-                    stamp = _Load(load.batch_id, self._current_generation(con, stream), load.extracted_at)
-                    result.loaded.append(
-                        self._load_file(con, stream, item, stamp, self._copy_of(stream, item, previous))
-                    )
-                kill_point(KillPoint.SYNC_FILE)
-        return result
+        return pending
 
     def _changed_files(
         self, stream: Stream, files: dict[str, Path], versions: dict[str, _Version], result: SyncResult
@@ -182,10 +174,49 @@ class EmbeddedSync:
             changed.append(_Pending(url, path, checksum, records, header, previous))
         return changed
 
-    def _store(self, stream: Stream, file: _Pending, load: _Load) -> LandedFile:
+    def _files_to_land(
+        self, stream: Stream, files: list[_Pending], latest: dict[tuple[str, str], _Version], stamp: Stamp
+    ) -> list[tuple[LandedFile, Path | None]]:
+        """The stream's files to read, each with its previous version's lake copy when it is to be compared.
+
+        A full refresh reads every current file whole: its unchanged ones from landing, as they were landed.
+        """
+        stored = [(self._store(stream, f, stamp), self._copy_of(stream, f)) for f in files]
+        if stream.sync_mode is not SyncMode.FULL_REFRESH_OVERWRITE:
+            return stored
+        return [(item, None) for item, _ in stored] + [(item, None) for item in self._unchanged(stream, files, latest)]
+
+    def _land(
+        self, con: duckdb.DuckDBPyConnection, stream: Stream, files: list[tuple[LandedFile, Path | None]], stamp: Stamp
+    ) -> list[_Landed]:
+        """Load the stream's files with as few reads as their headers allow, then count what RAW holds of each."""
+        register_files(con, [item for item, _ in files])
+        insert = insert_documents if stream.document else insert_csv
+        unchanged = {
+            group[0].relative_path: insert(con, stream, group, stamp, previous)
+            for group, previous in _reads(stream, files)
+        }
+        in_raw = records_in_raw(con, stream, stamp)
+        return [
+            _Landed(
+                LoadedFile(
+                    stream.name,
+                    item.relative_path,
+                    item.records,
+                    in_raw.get(item.relative_path, 0),
+                    item.header,
+                    unchanged.get(item.relative_path, 0),
+                ),
+                item.checksum,
+                stamp.generation_id,
+            )
+            for item, previous in files
+        ]
+
+    def _store(self, stream: Stream, file: _Pending, stamp: Stamp) -> LandedFile:
         """Copy the file into the lake's raw zone for this batch; it loads from that copy."""
         copy = self.lake.store(
-            file.path, stream=stream.name, batch_id=load.batch_id, relative_path=file.url, checksum=file.checksum
+            file.path, stream=stream.name, batch_id=stamp.batch_id, relative_path=file.url, checksum=file.checksum
         )
         return LandedFile(stream.name, file.url, copy, file.checksum, file.records, file.header)
 
@@ -211,19 +242,21 @@ class EmbeddedSync:
         )
         return f"{stream.name}: {len(gone)} files landed earlier are no longer in landing ({_listed(gone)}); {fate}"
 
-    def _copy_of(self, stream: Stream, item: LandedFile, previous: _Version | None) -> Path | None:
+    def _copy_of(self, stream: Stream, file: _Pending) -> Path | None:
         """The lake's copy of the file's previous version, when it had one and the lake still holds it."""
-        if previous is None:
+        if file.previous is None:
             return None
-        copy = self.lake.raw_path(stream.name, previous.batch_id, item.relative_path)
+        copy = self.lake.raw_path(stream.name, file.previous.batch_id, file.url)
         return copy if copy.exists() else None
 
-    def _files_of(self, stream: Stream) -> list[Path]:
-        return sorted(
-            p
-            for p in self.landing_dir.rglob("*")
-            if p.is_file() and stream.matches(p.relative_to(self.landing_dir).as_posix())
-        )
+    def _landing_files(self) -> dict[str, Path]:
+        """Every file in landing by its URL, sorted: listed once per sync, whatever the number of streams."""
+        paths = sorted(p for p in self.landing_dir.rglob("*") if p.is_file())
+        return {p.relative_to(self.landing_dir).as_posix(): p for p in paths}
+
+    @staticmethod
+    def _files_of(stream: Stream, landing: dict[str, Path]) -> dict[str, Path]:
+        return {url: path for url, path in landing.items() if stream.matches(url)}
 
     @staticmethod
     def _latest_versions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], _Version]:
@@ -234,207 +267,79 @@ class EmbeddedSync:
         ).fetchall()
         return {(stream, url): _Version(checksum, int(batch)) for stream, url, checksum, batch in rows}
 
-    def _open_batch(self) -> _Load:
+    @staticmethod
+    def _generations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        """Each stream's current generation: a full refresh starts the next one."""
+        rows = con.execute(
+            f"select stream, max(generation_id) from {META_SCHEMA}.landed_files group by stream"
+        ).fetchall()
+        return {stream: int(generation) for stream, generation in rows}
+
+    def _open_batch(self, con: duckdb.DuckDBPyConnection) -> Stamp:
+        """The next batch, in the sync's transaction. Its id is also past every batch folder in the lake: a crashed
+        sync's copies stay where they are, never mistaken for this batch's."""
         extracted_at = datetime.now(UTC)
-        with self.warehouse.transaction() as con:
-            row = con.execute(f"select coalesce(max(batch_id), 0) + 1 from {META_SCHEMA}.batches").fetchone()
-            batch_id = int(row[0]) if row else 1
-            con.execute(f"insert into {META_SCHEMA}.batches values (?, ?)", [batch_id, extracted_at])
-        return _Load(batch_id, 0, extracted_at)
+        row = con.execute(f"select coalesce(max(batch_id), 0) from {META_SCHEMA}.batches").fetchone()
+        batch_id = max(int(row[0]) if row else 0, self.lake.newest_batch()) + 1
+        con.execute(f"insert into {META_SCHEMA}.batches values (?, ?)", [batch_id, extracted_at])
+        return Stamp(batch_id, 0, extracted_at)
 
     @staticmethod
-    def _current_generation(con: duckdb.DuckDBPyConnection, stream: Stream) -> int:
-        row = con.execute(
-            f"select coalesce(max(generation_id), 0) from {META_SCHEMA}.landed_files where stream = ?",
-            [stream.name],
-        ).fetchone()
-        return int(row[0]) if row else 0
+    def _clear(con: duckdb.DuckDBPyConnection, stream: Stream) -> None:
+        """A full refresh: the stream's RAW rows and file states give way to the new generation, in the batch."""
+        con.execute(f"delete from {RAW_SCHEMA}.{quote(stream.name)}")
+        con.execute(f"update {META_SCHEMA}.landed_files set superseded = true where stream = ?", [stream.name])
 
-    def _overwrite(
-        self, stream: Stream, changed: list[LandedFile], latest: dict[tuple[str, str], _Version], load: _Load
-    ) -> list[LoadedFile]:
-        """Full refresh: the stream's current files become a new generation that replaces RAW in one step."""
-        changed_urls = {item.relative_path for item in changed}
-        unchanged = [
+    def _unchanged(
+        self, stream: Stream, changed: list[_Pending], latest: dict[tuple[str, str], _Version]
+    ) -> list[LandedFile]:
+        """A full-refresh stream's current files that did not change: they land again, read from landing."""
+        changed_urls = {item.url for item in changed}
+        return [
             LandedFile(stream.name, url, path, checksum, records, header)
-            for path in self._files_of(stream)
-            if (url := path.relative_to(self.landing_dir).as_posix()) not in changed_urls
+            for url, path in self._files_of(stream, self._landing_files()).items()
+            if url not in changed_urls
             for checksum, records, header in [scan_file(path, has_header=stream.format == "csv")]
             if (version := latest.get((stream.name, url))) is not None and version.checksum == checksum
         ]
-        with self.warehouse.transaction() as con:
-            generation = self._current_generation(con, stream) + 1
-            con.execute(f"delete from {RAW_SCHEMA}.{quote(stream.name)}")
-            con.execute(f"update {META_SCHEMA}.landed_files set superseded = true where stream = ?", [stream.name])
-            stamp = _Load(load.batch_id, generation, load.extracted_at)
-            return [self._load_file(con, stream, item, stamp, None) for item in [*changed, *unchanged]]
-
-    def _load_file(
-        self, con: duckdb.DuckDBPyConnection, stream: Stream, item: LandedFile, load: _Load, previous: Path | None
-    ) -> LoadedFile:
-        unchanged = 0
-        if item.records:
-            insert = self._insert_documents if stream.document else self._insert_csv
-            unchanged = insert(con, stream, item, load, previous)
-        row = con.execute(
-            f"select count(*) from {RAW_SCHEMA}.{quote(stream.name)}"
-            " where _ab_source_file_url = ? and _airbyte_extracted_at = ? and _airbyte_generation_id = ?",
-            [item.relative_path, load.extracted_at, load.generation_id],
-        ).fetchone()
-        in_raw = int(row[0]) if row else 0
-        loaded = LoadedFile(stream.name, item.relative_path, item.records, in_raw, item.header, unchanged)
-        self._save_state(con, loaded, item.checksum, load)
-        return loaded
 
     @staticmethod
-    def _save_state(con: duckdb.DuckDBPyConnection, loaded: LoadedFile, checksum: str, load: _Load) -> None:
-        """The file's sync state, in the transaction of its data: both commit or neither does."""
+    def _save_state(con: duckdb.DuckDBPyConnection, landed: list[_Landed], stamp: Stamp) -> None:
+        """The batch's file states, in the transaction of its data (one statement): both commit or neither does."""
         con.execute(
             f"insert into {META_SCHEMA}.landed_files"
             " (stream, file_url, checksum, records, unchanged, batch_id, generation_id, extracted_at, superseded)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, false)",
-            [
-                loaded.stream,
-                loaded.file_url,
-                checksum,
-                loaded.landed,
-                loaded.unchanged,
-                load.batch_id,
-                load.generation_id,
-                load.extracted_at,
-            ],
+            " select unnest($streams), unnest($urls), unnest($checksums), unnest($records), unnest($unchanged),"
+            " $batch, unnest($generations), $extracted_at, false",
+            {
+                "streams": [item.loaded.stream for item in landed],
+                "urls": [item.loaded.file_url for item in landed],
+                "checksums": [item.checksum for item in landed],
+                "records": [item.loaded.landed for item in landed],
+                "unchanged": [item.loaded.unchanged for item in landed],
+                "generations": [item.generation_id for item in landed],
+                "batch": stamp.batch_id,
+                "extracted_at": stamp.extracted_at,
+            },
         )
 
-    @staticmethod
-    def _stamp_params(item: LandedFile, load: _Load) -> dict[str, object]:
-        return {
-            "url": item.relative_path,
-            "extracted_at": load.extracted_at,
-            "batch": load.batch_id,
-            "generation": load.generation_id,
-        }
 
-    @staticmethod
-    def _read_csv(stream: Stream, path: Path, header: str | None, errors: str) -> str:
-        """A select of the stream's declared fields from one CSV file (a field its header lacks is null)."""
-        names = _header_names(stream, header)
-        types = {f.name: DUCKDB_TYPES[f.type] for f in stream.fields}
-        columns = "{" + ", ".join(f"'{name}': '{types[name]}'" for name in names) + "}"
-        values = ", ".join(
-            quote(f.name) if f.name in names else f"null::{types[f.name]} as {quote(f.name)}" for f in stream.fields
-        )
-        delimiter = stream.delimiter.replace("'", "''")
-        source = str(path).replace("'", "''")
-        return (
-            f"select {values} from read_csv('{source}', header = true, auto_detect = false, delim = '{delimiter}',"
-            f" quote = '\"', escape = '\"', columns = {columns}, encoding = '{stream.encoding}', {errors})"
-        )
-
-    def _insert_csv(
-        self, con: duckdb.DuckDBPyConnection, stream: Stream, item: LandedFile, load: _Load, previous: Path | None
-    ) -> int:
-        """Land the file's records, less those with a key its previous version held; return how many those were."""
-        names = ", ".join(quote(n) for n in stream.field_names)
-        table = f"{RAW_SCHEMA}.{quote(stream.name)}"
-        stamp = self._stamp_params(item, load)
-        con.execute(
-            "create or replace temp table elt_incoming as "
-            + self._read_csv(
-                stream,
-                item.lake_path,
-                item.header,
-                "store_rejects = true, rejects_table = 'elt_rejects', rejects_scan = 'elt_reject_scans'",
-            )
-        )
-        new = "elt_incoming"
+def _reads(
+    stream: Stream, files: list[tuple[LandedFile, Path | None]]
+) -> Iterator[tuple[list[LandedFile], Path | None]]:
+    """The reads that load the files: a changed file with its previous version alone, the others in groups of one
+    header each (one group for documents). Files without records are not read."""
+    groups: dict[tuple[str, ...], list[LandedFile]] = {}
+    for item, previous in files:
+        if not item.records:
+            continue
         if previous is not None:
-            keyed = " and ".join(f"{quote(k)} is not null" for k in stream.primary_key)
-            con.execute(
-                "create or replace temp table elt_previous as "
-                + self._read_csv(stream, previous, _read_header(previous, stream), "ignore_errors = true")
-            )
-            new = f"(select {names} from elt_incoming except all select {names} from elt_previous where {keyed})"
-        inserted = con.execute(
-            f"insert into {table} ({names}, {_AIRBYTE_NAMES})"
-            f" select {names}, uuid()::varchar, $extracted_at,"
-            " json_object('sync_id', $batch, 'changes', json_array()), $generation, $url, null"
-            f" from {new}",
-            stamp,
-        ).fetchone()
-        incoming = con.execute("select count(*) from elt_incoming").fetchone()
-        con.execute(
-            f"insert into {table} ({_AIRBYTE_NAMES})"
-            " select uuid()::varchar, $extracted_at, json_object("
-            "   'sync_id', $batch,"
-            "   'changes', json_array(json_object('field', '_airbyte_data', 'change', 'NULLED',"
-            "                                     'reason', 'SOURCE_SERIALIZATION_ERROR')),"
-            "   'error_type', min(error_type::varchar), 'error', string_agg(error_message, '; '),"
-            "   'source_record', min(csv_line)),"
-            " $generation, $url, line"
-            " from elt_rejects group by line order by line",
-            stamp,
-        )
-        con.execute("drop table elt_incoming; drop table elt_rejects; drop table elt_reject_scans")
-        if previous is not None:
-            con.execute("drop table elt_previous")
-        return (int(incoming[0]) if incoming else 0) - (int(inserted[0]) if inserted else 0)
-
-    def _insert_documents(
-        self, con: duckdb.DuckDBPyConnection, stream: Stream, item: LandedFile, load: _Load, previous: Path | None
-    ) -> int:
-        """Keep each line whole in ``_airbyte_data``, less the lines its previous version held; return how many.
-
-        Documents are judged only when parsed, so a line is matched whole (each occurrence once); parsing (and
-        judging) the documents comes later.
-        """
-        new = "incoming"
-        if previous is not None:
-            new = (
-                "(select * from incoming anti join ("
-                f"   select line, row_number() over (partition by line order by line_number) as occurrence"
-                f"   from ({_DOCUMENT_LINES.format(path='$previous')})"
-                " ) as prior using (line, occurrence))"
-            )
-        inserted = con.execute(
-            f"with incoming as ("
-            "   select *, row_number() over (partition by line order by line_number) as occurrence"
-            f"  from ({_DOCUMENT_LINES.format(path='$path')})"
-            ")"
-            f" insert into {RAW_SCHEMA}.{quote(stream.name)} (_airbyte_data, {_AIRBYTE_NAMES})"
-            " select line, uuid()::varchar, $extracted_at,"
-            " json_object('sync_id', $batch, 'changes', json_array()), $generation, $url, line_number"
-            f" from {new}",
-            self._stamp_params(item, load)
-            | {"path": str(item.lake_path)}
-            | ({"previous": str(previous)} if previous is not None else {}),
-        ).fetchone()
-        return item.records - (int(inserted[0]) if inserted else 0)
-
-
-# A document file's lines, numbered from 1, without their line ends; a final newline ends the last line.
-_DOCUMENT_LINES = (
-    "select rtrim(unnest(lines), chr(13)) as line, generate_subscripts(lines, 1) as line_number"
-    " from ("
-    "   select case when suffix(content, chr(10)) then list_slice(parts, 1, len(parts) - 1)"
-    "          else parts end as lines"
-    "   from (select content, string_split(content, chr(10)) as parts from read_text({path}))"
-    " )"
-)
-
-
-def _header_names(stream: Stream, header: str | None) -> list[str]:
-    """The column names of a CSV header line: quotes removed, a UTF-8 byte order mark dropped."""
-    line = (header or "").removeprefix("\ufeff")
-    try:
-        names = next(csv.reader([line], delimiter=stream.delimiter, quotechar='"'), [])
-    except csv.Error:  # a name longer than the csv module allows: no header of ours, refused as undeclared
-        names = line.split(stream.delimiter)
-    return [name.strip() for name in names]
-
-
-def _read_header(path: Path, stream: Stream) -> str | None:
-    with path.open(encoding=stream.encoding, newline="") as handle:
-        return handle.readline().rstrip("\r\n") or None
+            yield [item], previous
+        else:
+            key = tuple(header_names(stream, item.header)) if stream.format == "csv" else ()
+            groups.setdefault(key, []).append(item)
+    for group in groups.values():
+        yield group, None
 
 
 def _listed(items: list[str]) -> str:
@@ -447,7 +352,7 @@ def _header_problem(stream: Stream, url: str, header: str | None) -> FileProblem
     """Linear in the header's width: a first line of millions of columns is refused at once."""
     if stream.format != "csv" or header is None:
         return None
-    found = _header_names(stream, header)
+    found = header_names(stream, header)
     declared = set(stream.field_names)
     present = set(found)
     missing = [f.name for f in stream.fields if f.required and f.name not in present]

@@ -90,6 +90,9 @@ create table if not exists {META_SCHEMA}.runs (
 );
 """
 
+# The engine settings dbt's profile reads as ELT_DUCKDB_<NAME> (empty: DuckDB's default).
+_ENGINE_SETTINGS = ("memory_limit", "threads", "temp_directory")
+
 
 def quote(identifier: str) -> str:
     """Quote an identifier for DuckDB; names come from the catalogue and contracts, never from data."""
@@ -97,12 +100,31 @@ def quote(identifier: str) -> str:
 
 
 class DuckDBWarehouse:
-    def __init__(self, path: Path, memory_limit: str | None = None, *, busy_seconds: float = 60) -> None:
+    """The engine settings (memory limit, threads, temp directory; None: DuckDB's default) go to every connection
+    to the file, this adapter's, dbt's and the gate's alike. Snowflake has no counterpart: its virtual warehouse,
+    sized where it is provisioned, sets what a query may use."""
+
+    def __init__(
+        self,
+        path: Path,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+        temp_directory: Path | None = None,
+        *,
+        busy_seconds: float = 60,
+    ) -> None:
         self.path = path
         self.memory_limit = memory_limit
+        self.threads = threads
+        self.temp_directory = temp_directory
         self.busy_seconds = busy_seconds
         self.reader_path = path.with_name(READER_FILE)
         self.pending_runs = path.with_name(PENDING_RUNS_DIR)
+
+    def engine_config(self) -> dict[str, str]:
+        """DuckDB's configuration of the settings given, as connect() and dbt-duckdb's ``settings`` take it."""
+        values = {name: getattr(self, name) for name in _ENGINE_SETTINGS}
+        return {name: str(value) for name, value in values.items() if value is not None}
 
     def run_lock(self, wait_seconds: float | None) -> AbstractContextManager[None]:
         """An exclusive ``flock`` on ``warehouse.duckdb.lock``, naming its holder (see ``_run_lock``)."""
@@ -121,11 +143,10 @@ class DuckDBWarehouse:
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         """Connect, waiting with backoff (0.1 s doubling to 5 s) up to ``busy_seconds`` while another process
         holds the file; then ``WarehouseBusyError`` names that process and where readers should read."""
-        config = {"memory_limit": self.memory_limit} if self.memory_limit else {}
         deadline, delay = monotonic() + self.busy_seconds, 0.1
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only, config=config)
+                return duckdb.connect(str(self.path), read_only=read_only, config=self.engine_config())
             except duckdb.IOException as error:
                 if "Could not set lock" not in str(error):
                     raise
@@ -361,7 +382,7 @@ class DuckDBWarehouse:
             "ELT_WAREHOUSE_PATH": str(self.path),
             "ELT_BUILD_SCHEMA": build_schema,
             "ELT_STORE_SCHEMA": STORE_SCHEMA,
-        }
+        } | {f"ELT_DUCKDB_{name.upper()}": self.engine_config().get(name, "") for name in _ENGINE_SETTINGS}
 
     def release_dbt_connections(self) -> None:
         """Close the connection dbt-duckdb keeps for the process after an in-process invocation.
@@ -380,4 +401,5 @@ class DuckDBWarehouse:
         return f"duckdb:///{self.path}"
 
     def sqlalchemy_connect_args(self) -> dict[str, Any]:
-        return {}
+        config = self.engine_config()
+        return {"config": config} if config else {}

@@ -10,8 +10,10 @@ import yaml
 from typer.testing import CliRunner
 
 import elt.quality  # noqa: F401  (loads the suites, which define the check ids a severity may name)
+from elt.adapters import adapters_for
 from elt.cli import app
 from elt.settings import DEFAULT_GATE_CONFIG, InvalidSettingsError, Settings
+from elt.warehouse import DuckDBWarehouse
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +50,12 @@ NONSENSE = [
     ("ELT_AIRBYTE_TIMEOUT_SECONDS", "inf", "=inf: must be a finite number"),
     ("ELT_AIRBYTE_MAX_CONCURRENT", "0", "=0: must be greater than or equal to 1"),
     ("ELT_SNOWFLAKE_PROTOCOL", "ftp", "=ftp: must be 'https' or 'http'"),
+    ("ELT_DUCKDB_MEMORY_LIMIT", "lots", "=lots: must be an amount of memory greater than 0 such as 4GB, 512MiB"),
+    ("ELT_DUCKDB_MEMORY_LIMIT", "4", "=4: must be an amount of memory"),
+    ("ELT_DUCKDB_MEMORY_LIMIT", "0GB", "=0GB: must be an amount of memory greater than 0"),
+    ("ELT_DUCKDB_MEMORY_LIMIT", "150%", "=150%: must be an amount of memory"),
+    ("ELT_DUCKDB_THREADS", "0", "=0: must be greater than or equal to 1"),
+    ("ELT_DUCKDB_THREADS", "all", "=all: must be a valid integer"),
 ]
 
 
@@ -71,6 +79,39 @@ def test_a_data_dir_that_is_a_file_is_refused(tmp_path: Path, monkeypatch: pytes
 
     with pytest.raises(InvalidSettingsError, match=r"ELT_DATA_DIR=.*/data: must be a directory"):
         Settings()
+
+
+def test_a_duckdb_temp_directory_that_is_a_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "spill").write_text("not a folder")
+    monkeypatch.setenv("ELT_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
+
+    with pytest.raises(InvalidSettingsError, match=r"ELT_DUCKDB_TEMP_DIRECTORY=.*/spill: must be a directory"):
+        Settings()
+
+
+def test_the_duckdb_engine_settings_reach_the_local_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ELT_DUCKDB_MEMORY_LIMIT", " 1.5GiB ")
+    monkeypatch.setenv("ELT_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("ELT_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
+
+    warehouse = adapters_for(Settings()).warehouse
+
+    assert isinstance(warehouse, DuckDBWarehouse)
+    assert warehouse.engine_config() == {
+        "memory_limit": "1.5GiB",
+        "threads": "1",
+        "temp_directory": str(tmp_path / "spill"),
+    }
+
+
+def test_empty_duckdb_engine_settings_keep_duckdbs_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ELT_DUCKDB_MEMORY_LIMIT", "ELT_DUCKDB_THREADS", "ELT_DUCKDB_TEMP_DIRECTORY"):
+        monkeypatch.setenv(name, "")
+
+    warehouse = adapters_for(Settings()).warehouse
+
+    assert isinstance(warehouse, DuckDBWarehouse)
+    assert warehouse.engine_config() == {}
 
 
 def _gate_file(tmp_path: Path, change) -> Path:

@@ -204,7 +204,8 @@ def test_a_changed_document_file_lands_only_the_lines_its_previous_version_did_n
 
     assert (loaded.records, loaded.unchanged, loaded.in_raw) == (5, 3, 2)
     assert _rows(
-        root, "select _ab_source_file_line, _airbyte_data from raw.reviews where _airbyte_meta->>'sync_id' = '2'"
+        root,
+        "select _ab_source_file_line, _airbyte_data from raw.reviews where _airbyte_meta->>'sync_id' = '2' order by 1",
     ) == [(3, '{"review_id": 1}'), (5, '{"review_id": 2}')]
 
 
@@ -285,28 +286,39 @@ def test_a_file_name_with_a_date_that_does_not_exist_is_refused(root: Path) -> N
     ]
 
 
-def test_a_crash_between_data_and_state_leaves_nothing_and_a_rerun_lands_one_copy(
+def test_a_crash_before_the_batch_commits_leaves_nothing_of_it_and_a_rerun_lands_it_once(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (root / "landing/sales/sales_2026-01-01.csv").write_text(
-        SALES_HEADER + "1,7,3,2,2026-01-01 10:00:00,2,3.50,0,0\n2,7,3,2,2026-01-01 11:00:00,1,3.50,0,0\n"
-    )
+    (root / "landing/sales/sales_2026-01-01.csv").write_text(SALES_HEADER + SALE.format(id=1, quantity=1))
     sync = _sync(root)
+    sync.sync()
+    (root / "landing/sales/sales_2026-01-02.csv").write_text(
+        SALES_HEADER + SALE.format(id=2, quantity=1) + SALE.format(id=3, quantity=1)
+    )
+    reviews = root / "landing/reviews/reviews_2026-01-02.jsonl"
+    reviews.write_text('{"review_id": 1}\n')
     with monkeypatch.context() as patch:
         patch.setattr(EmbeddedSync, "_save_state", _crash)
         with pytest.raises(RuntimeError, match="injected crash"):
             sync.sync()
-    assert _rows(root, "select count(*) from raw.sales") == [(0,)]
+    # Both streams' data, the files' state and the batch itself: none of the crashed batch is left.
+    assert _rows(root, "select sale_id from raw.sales") == [(1,)]
+    assert _rows(root, "select count(*) from raw.reviews") == [(0,)]
+    assert _rows(root, "select batch_id from elt_meta.batches") == [(1,)]
+    assert _rows(root, "select file_url from elt_meta.landed_files") == [("sales/sales_2026-01-01.csv",)]
+    reviews.write_text('{"review_id": 2}\n')  # changed before the rerun: the crashed batch's lake copy differs
 
-    sync.sync()
+    rerun = sync.sync()
     again = sync.sync()
 
-    assert _rows(root, "select sale_id, count(*) from raw.sales group by all order by all") == [(1, 1), (2, 1)]
-    assert (again.loaded, again.skipped) == ([], 1)
+    assert rerun.problems == [] and len(rerun.loaded) == 2
+    assert _rows(root, "select sale_id, count(*) from raw.sales group by all order by all") == [(1, 1), (2, 1), (3, 1)]
+    assert _rows(root, "select _airbyte_data from raw.reviews") == [('{"review_id": 2}',)]
+    assert (again.loaded, again.skipped) == ([], 3)
 
 
 def _crash(*_: object) -> None:
-    raise RuntimeError("injected crash after the data, before the state")
+    raise RuntimeError("injected crash after the data, before the commit")
 
 
 def test_empty_files_load_nothing_and_are_not_an_error(root: Path) -> None:
@@ -345,4 +357,35 @@ def test_full_refresh_replaces_the_stream_with_a_new_generation(root: Path) -> N
     assert _rows(root, "select records, superseded from elt_meta.landed_files order by batch_id") == [
         (2, True),
         (1, False),
+    ]
+
+
+def test_one_batch_reads_files_of_other_headers_apart_and_a_changed_file_beside_its_previous_version(
+    root: Path,
+) -> None:
+    first = root / "landing/sales/sales_2026-01-01.csv"
+    first.write_text(SALES_HEADER + SALE.format(id=1, quantity=1))
+    sync = _sync(root)
+    sync.sync()
+    first.write_text(SALES_HEADER + SALE.format(id=1, quantity=1) + SALE.format(id=2, quantity=1))
+    (root / "landing/sales/sales_2026-01-02.csv").write_text(SALES_HEADER + SALE.format(id=3, quantity=1))
+    (root / "landing/sales/sales_2026-01-03.csv").write_text("sold_at,sale_id,quantity\n2026-01-03 10:00:00,4,7\n")
+    (root / "landing/sales/sales_2026-01-04.csv").write_text(SALES_HEADER + SALE.format(id=5, quantity=1))
+
+    result = sync.sync()
+
+    assert sorted((f.file_url[-14:], f.records, f.unchanged, f.in_raw) for f in result.loaded) == [
+        ("2026-01-01.csv", 2, 1, 1),
+        ("2026-01-02.csv", 1, 0, 1),
+        ("2026-01-03.csv", 1, 0, 1),
+        ("2026-01-04.csv", 1, 0, 1),
+    ]
+    assert _rows(
+        root, "select sale_id, quantity, customer_id, _ab_source_file_url[-14:] from raw.sales order by 1"
+    ) == [
+        (1, 1, 7, "2026-01-01.csv"),
+        (2, 1, 7, "2026-01-01.csv"),
+        (3, 1, 7, "2026-01-02.csv"),
+        (4, 7, None, "2026-01-03.csv"),
+        (5, 1, 7, "2026-01-04.csv"),
     ]

@@ -256,3 +256,26 @@ def test_readers_never_see_a_half_merged_fact(warehouse: DuckDBWarehouse) -> Non
     assert torn == []
     assert reads > 5, "the reader ran during the publishes"
     assert _rows(warehouse, "select count(*), min(build) from analytics.fct_a") == [(60, 6)]
+
+
+ENGINE_SETTINGS = (
+    "select current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')"
+)
+
+
+def test_the_engine_settings_reach_the_adapters_connections_and_the_gates_engine(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb", memory_limit="700MB", threads=1, temp_directory=tmp_path / "t")
+    with duckdb.connect() as default:
+        [defaults] = default.execute(ENGINE_SETTINGS).fetchall()
+
+    with warehouse.connect() as con:
+        [own] = con.execute(ENGINE_SETTINGS).fetchall()
+    engine = sa.create_engine(warehouse.sqlalchemy_url(), connect_args=warehouse.sqlalchemy_connect_args())
+    with engine.connect() as connection:
+        [gate] = connection.exec_driver_sql(ENGINE_SETTINGS).fetchall()
+    engine.dispose()
+
+    assert own == gate == ("667.5 MiB", 1, str(tmp_path / "t"))
+    assert own[:2] != defaults[:2]
