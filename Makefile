@@ -12,7 +12,7 @@ export ELT_DATA_DIR ?= $(CURDIR)/data
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install lock run generate ui test lint format bench clean
+.PHONY: install lock run generate ui test lint format bench bench-sync clean
 
 install: $(VENV)/.synced
 
@@ -60,6 +60,9 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_parse.py
+
+bench-sync: install
+	$(BIN)/python benchmarks/bench_sync.py $(DAYS)
 
 clean:
 	rm -rf $(VENV) .venv-checkov .tools data .prefect dbt/target dbt/logs .pytest_cache .ruff_cache
