@@ -12,7 +12,7 @@ export ELT_DATA_DIR ?= $(CURDIR)/data
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install lock run generate ui test lint format bench bench-scale clean
+.PHONY: install lock run generate ui test lint format bench bench-scale bench-sync clean
 
 install: $(VENV)/.synced
 
@@ -66,6 +66,9 @@ ROWS ?= 1000000
 DAYS ?= 30
 bench-scale: install
 	$(BIN)/python benchmarks/bench_pipeline.py --rows $(ROWS) --days $(DAYS)
+
+bench-sync: install
+	$(BIN)/python benchmarks/bench_sync.py $(DAYS)
 
 clean:
 	rm -rf $(VENV) .venv-checkov .tools data .prefect dbt/target dbt/logs .pytest_cache .ruff_cache
