@@ -176,7 +176,6 @@ def build_models(settings: Settings, build_schema: str, backfill: BackfillWindow
     # only what needs a reader: warnings and errors, which the task's log gets too.
     command += ["--log-path", str(target), "--log-level", "warn", "--log-level-file", "info"]
     before = _invocation_ids(target)
-    _reuse_partial_parse(target)
     from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only when building
 
     logger = get_run_logger()
@@ -202,21 +201,6 @@ def _forward_problems(logger: logging.Logger | logging.LoggerAdapter) -> Callabl
             logger.log(logging.ERROR if level == "error" else logging.WARNING, event.info.msg)
 
     return forward
-
-
-PARTIAL_PARSE = "partial_parse.msgpack"
-
-
-def _reuse_partial_parse(target: Path) -> None:
-    """Start a new build's parse from the newest earlier build's, as dbt does in a fixed target path: it then
-    re-reads only the files changed since (a changed profile, vars or dbt version makes it parse everything),
-    not the whole project on every run."""
-    if (target / PARTIAL_PARSE).exists():
-        return
-    earlier = sorted(target.parent.glob(f"*/{PARTIAL_PARSE}"), key=lambda path: path.stat().st_mtime)
-    if earlier:
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(earlier[-1], target / PARTIAL_PARSE)
 
 
 @dataclass(frozen=True)
