@@ -100,6 +100,9 @@ def test_a_build_without_new_data_has_empty_deltas_and_publishes_the_same(wareho
 
     run = _build(warehouse, environment, "audit_b000002_b")
 
+    # nothing arrived: the build validates again only the sale held for a product not arrived, not the history
+    assert _scalar(warehouse, "select count(*) from raw.sales") > 1
+    assert run.query(f"select sale_id from {run.schema}.int_sales__validated") == [(4,)]
     assert run.query(f"select count(*) from {run.schema}.fct_sales_delta") == [(0,)]
     assert run.query(f"select count(*) from {run.schema}.fct_reviews_delta") == [(0,)]
     _publish(warehouse, run, 2)
@@ -116,6 +119,8 @@ def test_a_corrected_sale_replaces_its_row_and_a_sale_of_an_unknown_product_is_h
 
     run = _build(warehouse, environment, "audit_b000003_a")
 
+    # the slice: the sale delivered since the last publication, and the one held for its product
+    assert run.query(f"select sale_id from {run.schema}.int_sales__validated order by 1") == [(2,), (4,)]
     assert run.query(f"select sale_id, quantity from {run.schema}.fct_sales_delta") == [(2, 4)]
     assert run.query(f"select stream, held, released from {run.schema}.rpt_late_arrivals") == [("sales", 1, 0)]
     _publish(warehouse, run, 3)
