@@ -9,7 +9,7 @@ import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -98,18 +98,23 @@ def _unfinished_build(builds: Path, batch_id: int) -> str | None:
 
 @dataclass(frozen=True)
 class PublicationPlan:
-    """What a publication exposes in ``analytics``: every relation, and how the incremental facts are merged."""
+    """What a publication exposes in ``analytics``: every relation, and how the incremental facts are merged.
+
+    ``scratch`` names the build's intermediate tables: the marts are built from them, and nothing published
+    reads them, so the publish drops them (the first build's hold the whole validated history).
+    """
 
     relations: list[str]
     merges: dict[str, Merge]
+    scratch: list[str] = field(default_factory=list)
 
 
-def _mart_nodes(target: Path) -> list[dict]:
+def _model_nodes(target: Path, folder: str) -> list[dict]:
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     return [
         node
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")
+        if node["resource_type"] == "model" and node["original_file_path"].startswith(f"models/{folder}/")
     ]
 
 
@@ -121,7 +126,7 @@ def publication_plan(target: Path) -> PublicationPlan:
     ``meta.publish.day_column`` partitions the readers' copy by day. A relation of keys declaring
     ``meta.publish.withdraw_from`` names the fact's rows the publish deletes.
     """
-    nodes = _mart_nodes(target)
+    nodes = _model_nodes(target, "marts")
     merges: dict[str, Merge] = {}
     for node in nodes:
         publish = node["config"].get("meta", {}).get("publish", {})
@@ -133,7 +138,12 @@ def publication_plan(target: Path) -> PublicationPlan:
         if source := node["config"].get("meta", {}).get("publish", {}).get("withdraw_from"):
             merges[source] = replace(merges[source], withdrawn=node["name"])
     feeding = {relation for merge in merges.values() for relation in merge.relations}
-    return PublicationPlan(sorted(node["name"] for node in nodes if node["name"] not in feeding), merges)
+    scratch = [
+        node["name"] for node in _model_nodes(target, "intermediate") if node["config"]["materialized"] == "table"
+    ]
+    return PublicationPlan(
+        sorted(node["name"] for node in nodes if node["name"] not in feeding), merges, sorted(scratch)
+    )
 
 
 def published_models(target: Path) -> list[str]:

@@ -88,6 +88,12 @@ def test_the_plan_merges_the_facts_by_their_unique_key(warehouse, environment) -
         "fct_reviews": ("fct_reviews_delta", ("review_id",), "fct_reviews_withdrawn", "created_at"),
         "sales_quarantine": ("sales_quarantine_delta", ("_airbyte_raw_id",), "sales_quarantine_withdrawn", None),
     }
+    assert plan.scratch == [
+        "int_customers__versioned",
+        "int_products__versioned",
+        "int_reference_records__quarantined",
+        "int_sales__validated",
+    ]
     assert "fct_sales" in plan.relations
     assert not {"fct_sales_delta", "fct_sales_withdrawn", "fct_reviews_withdrawn"} & set(plan.relations)
     _publish(warehouse, run, 2)
