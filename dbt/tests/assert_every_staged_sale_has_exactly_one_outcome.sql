@@ -6,7 +6,8 @@ with
 
 staged_sales as (
 
-    select * from {{ ref('stg_retail__sales') }}
+    -- one row per staged sale, as a table: the staging view would compute the slice again
+    select * from {{ ref('int_sales__validated') }}
 
 ),
 
