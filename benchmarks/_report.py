@@ -46,7 +46,7 @@ def stage_table(results: dict) -> str:
     lines = [f"| run (s) | {header} |", "| --- |" + " ---: |" * len(SEGMENTS)]
     for run in runs:
         cells = [f"{run['segments'][s]:.1f}" for s in SEGMENTS]
-        cells[SEGMENTS.index("dbt nodes")] += f" ({run['dbt_nodes']})"
+        cells[SEGMENTS.index("dbt")] += f" ({run['dbt_nodes']} nodes)"
         lines.append(f"| {run['phase']} | {' | '.join(cells)} |")
     return "\n".join(lines)
 

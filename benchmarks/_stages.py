@@ -1,8 +1,7 @@
 """Where a flow run's time went, from its task runs as the Prefect API recorded them (never from logs).
 
-The flow's tasks are sequential, so each stage is a task's start-to-end; the dbt build is every dbt node's task
-together (first start to last end), and what ``build_models`` does around them (dbt's parse, the runner's start
-and stop) is "dbt other". Orchestration is what is left of the flow run's wall: task bookkeeping between stages.
+The flow's tasks are sequential, so each stage is a task's start-to-end (dbt, its parse included, is the one
+``dbt-build`` task). Orchestration is what is left of the flow run's wall: task bookkeeping between stages.
 """
 
 from __future__ import annotations
@@ -19,12 +18,13 @@ TASK_STAGES: dict[str, tuple[str, ...]] = {
     "check-landing": ("check-landing",),
     "parse": ("parse-documents",),
     "plan-build": ("plan-build",),
+    "dbt": ("dbt-build",),
     "gate": ("validate-build",),
     "publish": ("publish-build",),
+    "readers": ("serve-readers",),
     "report": ("summarize-run", "report-run"),
 }
-DBT_NODE_KINDS = ("model", "test", "snapshot", "seed", "unit_test", "source", "analysis", "operation")
-STAGES = ("sync", "check-landing", "parse", "plan-build", "dbt other", "dbt nodes", "gate", "publish", "report")
+STAGES = tuple(TASK_STAGES)
 PAGE = 200
 SETTLE_TIMEOUT_S = 120.0
 
@@ -41,7 +41,6 @@ class FlowStages:
     flow_start: float
     flow_end: float
     stages: dict[str, float]  # seconds per stage in STAGES
-    dbt_nodes: int
 
     @property
     def orchestration_s(self) -> float:
@@ -53,9 +52,7 @@ def _epoch(value: str | None) -> float | None:
 
 
 def _stage_of(name: str) -> str | None:
-    """The stage a task run belongs to by its name: ``sync-streams-2a1`` or ``model stg_retail__sales``."""
-    if name.split(" ", 1)[0] in DBT_NODE_KINDS and " " in name:
-        return "dbt nodes"
+    """The stage a task run belongs to by its name: ``sync-streams-2a1``."""
     return next((s for s, tasks in TASK_STAGES.items() if any(name.startswith(f"{t}-") for t in tasks)), None)
 
 
@@ -116,14 +113,5 @@ class PrefectRuns:
             if (stage := _stage_of(run.name)) is not None:
                 by_stage.setdefault(stage, []).append(run)
         for stage, runs in by_stage.items():
-            if stage == "dbt nodes":
-                seconds[stage] = max(r.end for r in runs) - min(r.start for r in runs)
-            else:
-                seconds[stage] = sum(r.end - r.start for r in runs)
-        nodes = by_stage.get("dbt nodes", [])
-        plan, gate = by_stage.get("plan-build"), by_stage.get("gate")
-        if nodes and plan and gate:
-            seconds["dbt other"] = max(
-                0.0, min(r.start for r in gate) - max(r.end for r in plan) - seconds["dbt nodes"]
-            )
-        return FlowStages(_epoch(flow_run["start_time"]), _epoch(flow_run["end_time"]), seconds, len(nodes))
+            seconds[stage] = sum(r.end - r.start for r in runs)
+        return FlowStages(_epoch(flow_run["start_time"]), _epoch(flow_run["end_time"]), seconds)

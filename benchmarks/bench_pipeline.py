@@ -210,8 +210,13 @@ class Bench:
             "orchestration": stages.orchestration_s,
             "exit": max(0.0, measured.ended - stages.flow_end),
         }
-        self._record(phase, measured, segments=segments, dbt_nodes=stages.dbt_nodes)
+        self._record(phase, measured, segments=segments, dbt_nodes=self._dbt_nodes_run(since=measured.started))
         self._check(phase, status, expected)
+
+    def _dbt_nodes_run(self, since: float) -> int:
+        """The nodes dbt ran in a run: those of the run results it wrote after ``since`` (none when it did not run)."""
+        written = [path for path in (self.data / "dbt").glob("*/run_results.json") if path.stat().st_mtime >= since]
+        return sum(len(json.loads(path.read_text(encoding="utf-8"))["results"]) for path in written)
 
     def _check(self, phase: str, status: str, expected: dict) -> None:
         with duckdb.connect(str(self.data / "warehouse.duckdb"), read_only=True) as con:

@@ -47,7 +47,8 @@ def validate_build(settings: Settings, build_schema: str) -> GateVerdict:
 def publish_build(settings: Settings, build_schema: str, batch_id: int, plan: PublicationPlan) -> list[str]:
     """Publish the audited build in one transaction (views repointed, deltas merged into the store by their
     unique key; a retry merges the same delta again, which changes nothing; the run's record commits with it),
-    then drop builds past the keep count, and their Data Docs and dbt artifacts with them.
+    then drop the build's intermediate tables (nothing published reads them) and the builds past the keep
+    count, with their Data Docs and dbt artifacts.
 
     Once the publish has committed nothing may fail this task: a warehouse held by another process only delays
     pruning to the next publish.
@@ -58,6 +59,7 @@ def publish_build(settings: Settings, build_schema: str, batch_id: int, plan: Pu
     kill_point(KillPoint.PUBLISH_COMMIT)
     logger = get_run_logger()
     try:
+        warehouse.drop_tables(build_schema, plan.scratch)
         dropped = warehouse.prune_builds(settings.keep_builds)
     except WarehouseBusyError as error:
         logger.warning("old builds not pruned, the next publish prunes them: %s", error)

@@ -1,19 +1,21 @@
-"""Building the dbt models into a fresh audit schema, through prefect-dbt."""
+"""Building the dbt models into a fresh audit schema: one Prefect task running dbt."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-from prefect import task
-from prefect.artifacts import create_link_artifact
+from prefect import get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_table_artifact
 
 from elt.adapters import adapters_for
 from elt.quality import data_docs_site
@@ -96,18 +98,23 @@ def _unfinished_build(builds: Path, batch_id: int) -> str | None:
 
 @dataclass(frozen=True)
 class PublicationPlan:
-    """What a publication exposes in ``analytics``: every relation, and how the incremental facts are merged."""
+    """What a publication exposes in ``analytics``: every relation, and how the incremental facts are merged.
+
+    ``scratch`` names the build's intermediate tables: the marts are built from them, and nothing published
+    reads them, so the publish drops them (the first build's hold the whole validated history).
+    """
 
     relations: list[str]
     merges: dict[str, Merge]
+    scratch: list[str] = field(default_factory=list)
 
 
-def _mart_nodes(target: Path) -> list[dict]:
+def _model_nodes(target: Path, folder: str) -> list[dict]:
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     return [
         node
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")
+        if node["resource_type"] == "model" and node["original_file_path"].startswith(f"models/{folder}/")
     ]
 
 
@@ -119,7 +126,7 @@ def publication_plan(target: Path) -> PublicationPlan:
     ``meta.publish.day_column`` partitions the readers' copy by day. A relation of keys declaring
     ``meta.publish.withdraw_from`` names the fact's rows the publish deletes.
     """
-    nodes = _mart_nodes(target)
+    nodes = _model_nodes(target, "marts")
     merges: dict[str, Merge] = {}
     for node in nodes:
         publish = node["config"].get("meta", {}).get("publish", {})
@@ -131,7 +138,12 @@ def publication_plan(target: Path) -> PublicationPlan:
         if source := node["config"].get("meta", {}).get("publish", {}).get("withdraw_from"):
             merges[source] = replace(merges[source], withdrawn=node["name"])
     feeding = {relation for merge in merges.values() for relation in merge.relations}
-    return PublicationPlan(sorted(node["name"] for node in nodes if node["name"] not in feeding), merges)
+    scratch = [
+        node["name"] for node in _model_nodes(target, "intermediate") if node["config"]["materialized"] == "table"
+    ]
+    return PublicationPlan(
+        sorted(node["name"] for node in nodes if node["name"] not in feeding), merges, sorted(scratch)
+    )
 
 
 def published_models(target: Path) -> list[str]:
@@ -149,13 +161,16 @@ class DbtBuildError(RuntimeError):
     """dbt left failed nodes in an audit build; building the same schema again retries only those."""
 
 
+@task(name="dbt-build")
 def build_models(settings: Settings, build_schema: str, backfill: BackfillWindow | None = None) -> PublicationPlan:
     """Build the dbt project into ``build_schema`` and return how to publish it.
 
-    Not a task itself: prefect-dbt makes every dbt model and test its own task. dbt's target path is
-    ``$ELT_DATA_DIR/dbt/<build>``. When the last invocation there left failed nodes, this runs ``dbt retry``:
-    only the nodes that failed and those skipped because of them run again, so what succeeded is kept.
-    Each invocation's manifest and run results are kept under ``invocations/`` and linked from the flow run.
+    One task for the whole invocation, not one per dbt node: a Prefect task per node (prefect-dbt) cost more
+    than the work of an incremental build (benchmarks/, README "Performance"). dbt's own results stay visible:
+    every node's status and time in the ``dbt-nodes`` table artifact, dbt's warnings and errors in the task's
+    log, its artifacts linked from the flow run. dbt's target path is ``$ELT_DATA_DIR/dbt/<build>``. When the
+    last invocation there left failed nodes, this runs ``dbt retry``: only the nodes that failed and those
+    skipped because of them run again, so what succeeded is kept.
     """
     target = settings.dbt_target_dir / build_schema
     warehouse = adapters_for(settings).warehouse
@@ -165,32 +180,37 @@ def build_models(settings: Settings, build_schema: str, backfill: BackfillWindow
     else:
         command = ["build", "--target", env["ELT_DBT_TARGET"]]
         command += ["--vars", json.dumps(backfill.dbt_vars())] if backfill else []
-    # dbt.log beside the build's artifacts, not in the project (read-only in the worker image)
-    command += ["--log-path", str(target)]
+    project = str(settings.dbt_project_dir)
+    command += ["--project-dir", project, "--profiles-dir", project, "--target-path", str(target)]
+    # dbt.log beside the build's artifacts, not in the project (read-only in the worker image); on the console
+    # only what needs a reader: warnings and errors, which the task's log gets too.
+    command += ["--log-path", str(target), "--log-level", "warn", "--log-level-file", "info"]
     before = _invocation_ids(target)
-    failure: ValueError | None = None
-    from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings  # dbt takes seconds to import: only when building
+    from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only when building
 
+    logger = get_run_logger()
     with _environment(env):
-        runner = PrefectDbtRunner(
-            settings=PrefectDbtSettings(
-                project_dir=settings.dbt_project_dir,
-                profiles_dir=settings.dbt_project_dir,
-                target_path=target,
-            ),
-            raise_on_failure=True,
-        )
         try:
-            runner.invoke(command)
-        except ValueError as error:  # prefect-dbt's error for failed nodes or a failed invocation
-            failure = error
+            result = dbtRunner(callbacks=[_forward_problems(logger)]).invoke(command)
         finally:
             warehouse.release_dbt_connections()
     kept = _keep_artifacts(target, command[0], before)
-    if failure is not None:
+    if not result.success:
         failed = _node_results(target, FAILED_STATUSES) if "run_results.json" in kept.written else []
-        raise DbtBuildError(_failure_message(command[0], build_schema, failed, failure, kept.path)) from failure
+        error = result.exception or RuntimeError("dbt reported failed nodes")
+        raise DbtBuildError(_failure_message(command[0], build_schema, failed, error, kept.path)) from error
     return publication_plan(target)
+
+
+def _forward_problems(logger: logging.Logger | logging.LoggerAdapter) -> Callable[[Any], None]:
+    """A dbt callback passing dbt's warnings and errors to the Prefect task's log, and nothing else."""
+
+    def forward(event: Any) -> None:
+        level = event.info.level
+        if level in ("warn", "error"):
+            logger.log(logging.ERROR if level == "error" else logging.WARNING, event.info.msg)
+
+    return forward
 
 
 @dataclass(frozen=True)
@@ -224,7 +244,22 @@ def _keep_artifacts(target: Path, command: str, before: dict[str, str | None]) -
     written = tuple(name for name in ARTIFACTS if after[name] is not None and after[name] != before[name])
     for name in written:
         shutil.copy2(target / name, kept / name)
-    statuses = Counter(node["status"] for node in _node_results(target)) if "run_results.json" in written else Counter()
+    nodes = _node_results(target) if "run_results.json" in written else []
+    statuses = Counter(node["status"] for node in nodes)
+    if nodes:
+        create_table_artifact(
+            key="dbt-nodes",
+            table=[
+                {
+                    "node": node["unique_id"],
+                    "status": node["status"],
+                    "seconds": round(node["execution_time"], 2),
+                    "message": node.get("message") or "",
+                }
+                for node in sorted(nodes, key=lambda node: -node["execution_time"])
+            ],
+            description=f"dbt {command} into `{target.name}`: every node, slowest first",
+        )
     create_link_artifact(
         key="dbt-artifacts",
         link=kept.as_uri(),

@@ -61,7 +61,7 @@ def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_healthy(url, process, log)
         # For the whole session, so no client (a dbt thread, the log worker at exit) starts a temporary server.
         os.environ["PREFECT_API_URL"] = url
-        # Prefect read its settings at import; threads outside a settings context (prefect-dbt's callbacks)
+        # Prefect read its settings at import; threads outside a settings context (the log and event workers)
         # use the global ones, which must see this server too, or they start a temporary one of their own.
         from prefect.context import refresh_global_settings_context
 

@@ -53,3 +53,28 @@
             ) = 1
         end
 {%- endmacro %}
+
+{#
+    How many records latest_delivery keeps of `relation` (a scalar subquery), counted without ranking them: one
+    per key, plus each record without a key that belongs to the newest version of its file. Reconciliation
+    counts the whole history this way while a build stages only the slice it validates (macros/slices.sql).
+#}
+{% macro latest_delivery_count(relation, key_columns) -%}
+    (
+        (
+            select count(*) from (
+                select distinct {{ key_columns | join(', ') }} from {{ relation }}
+                where {{ key_columns | join(' is not null and ') }} is not null
+            ) as keys
+        )
+        + (
+            select count(*) from {{ relation }} as keyless
+            where
+                ({{ key_columns | join(' is null or ') }} is null)
+                and keyless._airbyte_extracted_at = (
+                    select max(newest._airbyte_extracted_at) from {{ relation }} as newest
+                    where newest._ab_source_file_url = keyless._ab_source_file_url
+                )
+        )
+    )
+{%- endmacro %}

@@ -16,9 +16,13 @@
     {{ return(none) }}
 {%- endmacro %}
 
-{# The store table of a published fact, or none before its first publication. #}
+{#
+    The store table of a published fact, or none before its first publication (a view of that name, as a
+    relation published before it became incremental is, is no store: the fact is built whole once).
+#}
 {% macro published_store(name) -%}
-    {{ return(existing_relation(var('store_schema'), name)) }}
+    {%- set relation = existing_relation(var('store_schema'), name) -%}
+    {{ return(relation if relation is not none and relation.is_table else none) }}
 {%- endmacro %}
 
 {# A delta model's unique key, as a list of columns. #}

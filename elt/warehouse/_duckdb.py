@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -259,6 +259,11 @@ class DuckDBWarehouse:
             query += " and table_type = ?"
             params.append(table_type)
         return {name for (name,) in con.execute(query, params).fetchall()}
+
+    def drop_tables(self, schema: str, tables: Iterable[str]) -> None:
+        with self.transaction() as con:
+            for table in tables:
+                con.execute(f"drop table if exists {quote(schema)}.{quote(table)}")
 
     def prune_builds(self, keep: int) -> list[str]:
         """Drop all but the newest ``keep`` audit builds; the published build is always kept."""

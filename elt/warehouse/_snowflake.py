@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
@@ -347,6 +347,11 @@ class SnowflakeWarehouse:
 
     def readers_location(self) -> str:
         return f"Snowflake {self.settings.database.upper() or '<ELT_SNOWFLAKE_DATABASE>'}.{ANALYTICS_SCHEMA.upper()}"
+
+    def drop_tables(self, schema: str, tables: Iterable[str]) -> None:
+        with self.session() as session:
+            for table in tables:
+                session.execute(f"drop table if exists {ident(schema)}.{ident(table)}")
 
     def prune_builds(self, keep: int) -> list[str]:
         """Drop all but the newest ``keep`` audit builds (by build time); the published build is always kept.

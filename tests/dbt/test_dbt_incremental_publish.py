@@ -28,7 +28,11 @@ from tasks.transform import publication_plan
 
 B3 = "2024-05-01 06:00:00+00"
 B5 = "2024-06-01 06:00:00+00"
-META = '{"sync_id": 3, "changes": []}'
+
+
+def meta(batch: int) -> str:
+    """A raw record's _airbyte_meta: the batch that delivered it, no parse changes."""
+    return json.dumps({"sync_id": batch, "changes": []})
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +86,14 @@ def test_the_plan_merges_the_facts_by_their_unique_key(warehouse, environment) -
     assert {name: (m.delta, m.unique_key, m.withdrawn, m.day_column) for name, m in plan.merges.items()} == {
         "fct_sales": ("fct_sales_delta", ("sale_id",), "fct_sales_withdrawn", "sold_at"),
         "fct_reviews": ("fct_reviews_delta", ("review_id",), "fct_reviews_withdrawn", "created_at"),
+        "sales_quarantine": ("sales_quarantine_delta", ("_airbyte_raw_id",), "sales_quarantine_withdrawn", None),
     }
+    assert plan.scratch == [
+        "int_customers__versioned",
+        "int_products__versioned",
+        "int_reference_records__quarantined",
+        "int_sales__validated",
+    ]
     assert "fct_sales" in plan.relations
     assert not {"fct_sales_delta", "fct_sales_withdrawn", "fct_reviews_withdrawn"} & set(plan.relations)
     _publish(warehouse, run, 2)
@@ -95,6 +106,9 @@ def test_a_build_without_new_data_has_empty_deltas_and_publishes_the_same(wareho
 
     run = _build(warehouse, environment, "audit_b000002_b")
 
+    # nothing arrived: the build validates again only the sale held for a product not arrived, not the history
+    assert _scalar(warehouse, "select count(*) from raw.sales") > 1
+    assert run.query(f"select sale_id from {run.schema}.int_sales__validated") == [(4,)]
     assert run.query(f"select count(*) from {run.schema}.fct_sales_delta") == [(0,)]
     assert run.query(f"select count(*) from {run.schema}.fct_reviews_delta") == [(0,)]
     _publish(warehouse, run, 2)
@@ -106,11 +120,13 @@ def test_a_corrected_sale_replaces_its_row_and_a_sale_of_an_unknown_product_is_h
         con.execute(
             "insert into raw.sales values (2, 2, 20, 200, '2024-02-11 12:00:00', 4, 10.00, 0, 0.80, 'sal-b3-1', ?, ?,"
             " 3, ?, 2)",
-            [B3, META, LANDING + "sales/sales_2024_04.csv"],
+            [B3, meta(3), LANDING + "sales/sales_2024_04.csv"],
         )
 
     run = _build(warehouse, environment, "audit_b000003_a")
 
+    # the slice: the sale delivered since the last publication, and the one held for its product
+    assert run.query(f"select sale_id from {run.schema}.int_sales__validated order by 1") == [(2,), (4,)]
     assert run.query(f"select sale_id, quantity from {run.schema}.fct_sales_delta") == [(2, 4)]
     assert run.query(f"select stream, held, released from {run.schema}.rpt_late_arrivals") == [("sales", 1, 0)]
     _publish(warehouse, run, 3)
@@ -126,8 +142,8 @@ def test_the_build_in_which_the_product_arrives_releases_the_held_sale(warehouse
         con.executemany(
             "insert into raw.products values (?, ?, 'Tools', 'Hand tools', 'Acme', ?, ?, ?, ?, ?, 4, ?, ?)",
             [
-                (999, "Gizmo", "5.00", "2024-04-15 00:00:00", "prd-b4-1", B3, META, LANDING + "products.csv", 2),
-                (10, "Widget", "23.00", "2024-04-20 00:00:00", "prd-b4-2", B3, META, LANDING + "products.csv", 3),
+                (999, "Gizmo", "5.00", "2024-04-15 00:00:00", "prd-b4-1", B3, meta(4), LANDING + "products.csv", 2),
+                (10, "Widget", "23.00", "2024-04-20 00:00:00", "prd-b4-2", B3, meta(4), LANDING + "products.csv", 3),
             ],
         )
     run = _build(warehouse, environment, "audit_b000004_a")
@@ -157,7 +173,7 @@ def test_a_product_changing_category_moves_the_revenue_of_the_sales_after_the_ch
         con.execute(
             "insert into raw.products values (20, 'Gadget', 'Home', 'Audio', 'Globex', 10.00, '2024-03-01 00:00:00',"
             " 'prd-b5-1', ?, ?, 5, ?, 3)",
-            [B5, META, LANDING + "products.csv"],
+            [B5, meta(5), LANDING + "products.csv"],
         )
 
     run = _build(warehouse, environment, "audit_b000005_a")
@@ -196,7 +212,7 @@ def test_a_correction_that_breaks_a_rule_withdraws_the_published_sale_until_a_va
         "insert into raw.sales values (7, 1, 20, 200, '2024-03-05 15:30:00', ?, 10.00, 0.10, 1.60, ?, ?, ?, 6, ?, ?)"
     )
     with warehouse.connect() as con:
-        con.execute(insert, [0, "sal-b6-1", "2024-07-01 06:00:00+00", META, LANDING + "sales/sales_2024_06.csv", 2])
+        con.execute(insert, [0, "sal-b6-1", "2024-07-01 06:00:00+00", meta(6), LANDING + "sales/sales_2024_06.csv", 2])
     run = _build(warehouse, environment, "audit_b000006_a")  # the one-outcome-per-sale test passes
 
     assert run.query(f"select sale_id from {run.schema}.fct_sales_withdrawn") == [(7,)]
@@ -209,7 +225,7 @@ def test_a_correction_that_breaks_a_rule_withdraws_the_published_sale_until_a_va
     )
 
     with warehouse.connect() as con:
-        con.execute(insert, [3, "sal-b7-1", "2024-07-02 06:00:00+00", META, LANDING + "sales/sales_2024_07.csv", 2])
+        con.execute(insert, [3, "sal-b7-1", "2024-07-02 06:00:00+00", meta(7), LANDING + "sales/sales_2024_07.csv", 2])
     run = _build(warehouse, environment, "audit_b000007_a")
 
     assert run.query(f"select count(*) from {run.schema}.fct_sales_withdrawn") == [(0,)]
@@ -225,7 +241,7 @@ def test_a_review_delivered_again_for_a_product_not_arrived_is_withdrawn_while_h
     with warehouse.connect() as con:
         con.execute(
             "insert into raw.reviews values (?, 'rev-b8-1', ?, ?, 8, ?, 3)",
-            [json.dumps(document), extracted_at, META, file_url],
+            [json.dumps(document), extracted_at, meta(8), file_url],
         )
         con.execute(f"insert into parsed.reviews values ({', '.join('?' * 13)})", [*fields, extracted_at, file_url])
     assert _scalar(warehouse, "select count(*) from analytics.fct_reviews where review_id = 1001") == 1

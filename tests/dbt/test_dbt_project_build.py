@@ -41,6 +41,8 @@ def test_build_writes_every_model_into_the_audit_schema_and_snapshots_aside(dbt_
         "fct_sales_delta",
         "fct_sales_withdrawn",
         "sales_quarantine",
+        "sales_quarantine_delta",
+        "sales_quarantine_withdrawn",
         "fct_reviews",
         "fct_reviews_delta",
         "fct_reviews_withdrawn",
@@ -50,7 +52,7 @@ def test_build_writes_every_model_into_the_audit_schema_and_snapshots_aside(dbt_
         "rpt_quarantine_reasons",
         "rpt_reconciliation",
     }
-    incremental_facts = {"fct_sales", "fct_reviews"}
+    incremental_facts = {"fct_sales", "fct_reviews", "sales_quarantine"}
     assert {relations[(dbt_build.schema, name)] for name in marts - incremental_facts} == {"BASE TABLE"}
     assert {relations[(dbt_build.schema, name)] for name in incremental_facts} == {"VIEW"}
     assert {name.split("_")[0] for name in models} == {"base", "stg", "int", *MART_PREFIXES}

@@ -33,7 +33,7 @@ BROKEN = "model.retail_elt.int_reviews__validated"
 BROKEN_SQL = Path("models/intermediate/int_reviews__validated.sql")
 IMPORT = "select * from {{ ref('stg_parsed__reviews') }}"
 BREAKAGE = "select *, no_such_column from {{ ref('stg_parsed__reviews') }}"
-# prefect-dbt logs every dbt event of a few hundred nodes; on a busy machine the server takes a while.
+# On a busy machine the server takes a while to take the test's logs and events.
 DRAIN_SECONDS = 120
 
 

@@ -12,7 +12,7 @@ def test_importing_the_flows_loads_no_gate_no_dbt_and_no_snowflake_client() -> N
         [
             sys.executable,
             "-c",
-            "import sys, flows.elt; print(sorted(set(sys.modules) & {'great_expectations', 'dbt', 'prefect_dbt',"
+            "import sys, flows.elt; print(sorted(set(sys.modules) & {'great_expectations', 'dbt',"
             " 'snowflake.connector', 'snowflake.snowpark'}))",
         ],
         capture_output=True,

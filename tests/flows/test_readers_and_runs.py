@@ -94,8 +94,12 @@ class _Reader:
             self.seen.append(json.loads(line))
 
     def finish(self) -> None:
+        """Stop the reader and take the rest of its lines through the same buffered stream ``read_until`` read
+        (``communicate`` reads the pipe beneath it, and would miss what that stream had buffered)."""
+        assert self.process.stdout is not None
         self.stop.touch()
-        out, _ = self.process.communicate(timeout=60)
+        out = self.process.stdout.read()
+        self.process.wait(timeout=60)
         self.seen += [json.loads(line) for line in out.splitlines()]
 
 

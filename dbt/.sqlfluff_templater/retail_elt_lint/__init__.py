@@ -96,3 +96,15 @@ def dimension_versions(snapshot: str, id_column: str, key_column: str, attribute
 
 def valid_at(versions: str, moment: str) -> str:
     return f"{moment} >= {versions}.valid_from and {moment} < coalesce({versions}.valid_to, {end_of_time()})"
+
+
+def in_revalidated_sales(sale_id_column: str = "sale_id", file_url_column: str = "_ab_source_file_url") -> str:
+    return f"({sale_id_column} is not null or {file_url_column} is not null)"
+
+
+def latest_delivery_count(relation: str, key_columns: list[str]) -> str:
+    return f"(select count(distinct {', '.join(key_columns)}) from {relation})"
+
+
+def revalidated_sales(sales: str) -> str:
+    return f"select * from {sales}"

@@ -3,23 +3,21 @@ with
 
 sales as (
 
-    select * from {{ ref('int_sales__validated') }}
+    select * from {{ ref('fct_sales') }}
 
 ),
 
 reviews as (
 
-    select * from {{ ref('int_reviews__validated') }}
+    select * from {{ ref('fct_reviews') }}
 
 ),
 
 event_days as (
 
     select cast(sold_at as date) as event_day from sales
-    where quarantine_reason is null
     union all
     select cast(created_at as date) as event_day from reviews
-    where quarantine_reason is null
 
 ),
 

@@ -12,7 +12,7 @@
     {'stream': 'locations', 'raw': 'base_retail__locations', 'before_dedup': 'base_retail__locations',
      'staged': 'stg_retail__locations', 'valid': 'dim_location'},
     {'stream': 'sales', 'raw': 'base_retail__sales', 'before_dedup': 'base_retail__sales',
-     'staged': 'stg_retail__sales', 'valid': 'fct_sales'},
+     'latest_of': ['sale_id'], 'valid': 'fct_sales'},
     {'stream': 'reviews', 'raw': 'base_retail__reviews', 'before_dedup': 'base_parsed__reviews',
      'staged': 'stg_parsed__reviews', 'valid': 'fct_reviews'},
 ] %}
@@ -38,7 +38,11 @@ quarantine_reasons as (
             '{{ s.stream }}' as stream,
             (select count(*) from {{ ref(s.raw) }}) as in_raw,
             (select count(*) from {{ ref(s.before_dedup) }})
-            - (select count(*) from {{ ref(s.staged) }}) as duplicates,
+            - {% if s.latest_of -%}
+                {{ latest_delivery_count(ref(s.before_dedup), s.latest_of) }}
+            {%- else -%}
+                (select count(*) from {{ ref(s.staged) }})
+            {%- endif %} as duplicates,
             (select count(*) from {{ ref(s.valid) }}) as valid
 
     ),

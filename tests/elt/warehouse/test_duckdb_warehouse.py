@@ -97,6 +97,18 @@ def test_prune_keeps_the_newest_builds_and_the_published_one(warehouse: DuckDBWa
         assert con.execute("select count(*) from analytics.fct_a").fetchone() == (1,)
 
 
+def test_a_published_builds_scratch_tables_are_dropped_and_what_it_publishes_stays(warehouse: DuckDBWarehouse) -> None:
+    _build(warehouse, "audit_b000001_x", 3, tables=("fct_a", "dim_b", "int_c"))
+    warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_b"])
+
+    warehouse.drop_tables("audit_b000001_x", ["int_c", "int_gone"])
+
+    assert _rows(
+        warehouse, "select table_name from information_schema.tables where table_schema = 'audit_b000001_x' order by 1"
+    ) == [("dim_b",), ("fct_a",), ("stg_x",)]
+    assert _rows(warehouse, "select count(*) from analytics.fct_a") == [(3,)]
+
+
 def test_builds_no_publication_or_run_names_are_dropped_except_the_one_to_retry(warehouse: DuckDBWarehouse) -> None:
     for n in range(1, 6):
         _build(warehouse, f"audit_b00000{n}_x", n)

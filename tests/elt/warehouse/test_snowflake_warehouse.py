@@ -418,6 +418,22 @@ def test_prune_keeps_the_newest_builds_and_the_published_one(warehouse: Recordin
     assert not {builds[1], builds[2]} & schemas
 
 
+def test_drop_tables_drops_the_named_tables_that_exist_and_nothing_else(warehouse: RecordingWarehouse) -> None:
+    _build(warehouse)
+
+    warehouse.drop_tables(BUILD, ["dim_customer", "int_gone"])
+
+    tables = {
+        name.lower()
+        for (name,) in _sql(
+            warehouse, f"select table_name from information_schema.tables where table_schema = '{BUILD.upper()}'"
+        )
+    }
+    assert "dim_customer" not in tables
+    assert "fct_sales_delta" in tables
+    assert _sql(warehouse, f"select count(*) from {BUILD}.fct_sales") == [(2,)]
+
+
 def test_builds_no_publication_or_run_names_are_dropped_except_the_one_to_retry(warehouse: RecordingWarehouse) -> None:
     builds = [build_schema_name(job, dt.datetime(2026, 11, 24, 9)) for job in range(1, 6)]
     _sql(warehouse, "create schema audit", *(f"create schema {b}" for b in builds))
