@@ -39,9 +39,11 @@ def generate(
     )
     expected = write_files(settings.landing_dir, options)
     sales = expected["streams"]["sales"]
+    written = "1 day" if days == 1 else f"{days} days"
+    held = len(expected["days"])
     typer.echo(
-        f"wrote {len(expected['days'])} days into {settings.landing_dir}"
-        f" ({sales['landed']} sales records landed in total); expectations in _expected.json"
+        f"wrote {written} from {options.start_date} into {settings.landing_dir}; it now holds"
+        f" {held} day{'' if held == 1 else 's'} and {sales['landed']} sales records; expectations in _expected.json"
     )
 
 

@@ -27,6 +27,15 @@ def test_a_run_refused_by_the_lock_exits_at_once_and_writes_nothing(data_dir: Pa
     assert sorted(p.name for p in data_dir.iterdir()) == ["warehouse.duckdb.lock"]
 
 
+def test_generate_says_what_this_call_wrote_and_what_the_folder_holds(data_dir: Path) -> None:
+    first = CliRunner().invoke(app, ["generate", "--sales-rows", "300", "--days", "2"])
+    more = CliRunner().invoke(app, ["generate", "--sales-rows", "100", "--days", "1", "--start-date", "2026-01-03"])
+
+    assert first.exit_code == 0 and more.exit_code == 0, first.output + more.output
+    assert first.output.startswith(f"wrote 2 days from 2026-01-01 into {data_dir / 'landing'}; it now holds 2 days")
+    assert more.output.startswith(f"wrote 1 day from 2026-01-03 into {data_dir / 'landing'}; it now holds 3 days")
+
+
 def test_status_points_readers_to_the_snapshot(data_dir: Path) -> None:
     warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb")
     warehouse.ensure_schemas()
