@@ -24,7 +24,12 @@ FLOW_RUN_MOVED_ON = {
     "prefect.flow-run.Cancelled",
 }
 
-FAILED_BODY = "{{ flow_run.state.message }}\n{{ flow_run|ui_url }}"
+# The run's page in the Prefect UI; Prefect knows it only from PREFECT_UI_URL on the server, so say that, not `None`.
+RUN_LINK = (
+    "{{ flow_run|ui_url or 'No link to the run: set PREFECT_UI_URL, where the Prefect server runs,"
+    " to the address of its UI.' }}"
+)
+FAILED_BODY = "{{ flow_run.state.message }}\n" + RUN_LINK
 GATE_CLOSED_BODY = (
     "Build {{ event.payload.build }}: {{ event.payload.failed|length }} failed expectations,"
     " ANALYTICS unchanged.\n"
@@ -40,7 +45,7 @@ PUBLISHED_BODY = (
 def _late_body(late_after: timedelta) -> str:
     seconds = int(late_after.total_seconds())
     wait = f"{seconds // 60} minutes" if seconds % 60 == 0 else f"{seconds} seconds"
-    return f"Not started {wait} after it became Late.\n" + "{{ flow_run|ui_url }}"
+    return f"Not started {wait} after it became Late.\n" + RUN_LINK
 
 
 def slack_automations(block_id: UUID, late_after: timedelta) -> list[AutomationCore]:
