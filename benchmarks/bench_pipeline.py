@@ -38,7 +38,8 @@ import psutil
 from _measure import Measurement, PhaseError, ServerStart, exhaustion, run_measured
 from _report import phase_table, stage_table, write_chart
 from _stages import STAGES, PrefectRuns
-from figures import expected_figures, mismatches, published_figures
+
+from elt.generate import expected_figures, mismatches, published_figures
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"

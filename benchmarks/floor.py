@@ -2,8 +2,8 @@
 
 Usage: ``python benchmarks/floor.py LANDING [--database PATH] [--expected PATH] [--memory-limit 4GB]
 [--threads 2]``. Builds the marts into a fresh DuckDB file (a temporary one unless ``--database``), then compares
-them with ``_expected.json`` (``figures.py``: the end-to-end test's assertions). Prints one JSON line with the
-build and check seconds; exits 1 naming every figure that differs, so the floor cannot be a strawman.
+them with ``_expected.json`` (``elt.generate.published_figures``: the end-to-end tests' reading). Prints one JSON
+line with the build and check seconds; exits 1 naming every figure that differs, so the floor cannot be a strawman.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 import duckdb
-from figures import expected_figures, mismatches, published_figures
+
+from elt.generate import expected_figures, mismatches, published_figures
 
 SCRIPT = Path(__file__).with_name("floor.sql")
 

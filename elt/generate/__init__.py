@@ -15,6 +15,7 @@ from elt.generate._defects import (
     SALES_QUARANTINE_REASONS,
 )
 from elt.generate._expected import EXPECTED_FILE
+from elt.generate._figures import expected_figures, mismatches, published_figures
 from elt.generate._generator import generate
 from elt.generate._options import GenerateOptions
 
@@ -26,5 +27,8 @@ __all__ = [
     "SALES_DEFECT_BASE_RATES",
     "SALES_QUARANTINE_REASONS",
     "GenerateOptions",
+    "expected_figures",
     "generate",
+    "mismatches",
+    "published_figures",
 ]

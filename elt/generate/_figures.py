@@ -1,5 +1,5 @@
-"""The figures a published build (or the floor) must give, read the same way from both, and compared with
-``_expected.json``: the assertions of tests/flows/test_elt.py ``assert_published_matches``, as data.
+"""The figures a published build (or the benchmark's floor) must give, read the same way from both, and compared
+with ``_expected.json``: the end-to-end tests (tests/analytics_checks.py) and the benchmarks use this one reading.
 
 Both the floor's database and the warehouse's ``analytics`` schema hold ``rpt_reconciliation``,
 ``rpt_quarantine_reasons``, ``fct_sales``, ``mart_daily_revenue``, ``dim_customer``, ``dim_location``,
