@@ -1,10 +1,11 @@
 -- net_amount = gross_amount - discount_amount + tax_amount, gross_amount = quantity * unit_price and
--- discount_amount is between 0 and gross_amount, on every row of fct_sales.
+-- discount_amount is between 0 and gross_amount, on every row this build adds to fct_sales (the store's rows
+-- passed it when they were added).
 with
 
 sales as (
 
-    select * from {{ ref('fct_sales') }}
+    select * from {{ ref('fct_sales_delta') }}
 
 )
 

@@ -47,10 +47,16 @@ class Check:
 
 
 class _Suite:
-    """Collects one table's checks, each under its check id."""
+    """Collects one table's checks, each under its check id (``<table>.<check>``), validated on ``relation``.
 
-    def __init__(self, table: str) -> None:
+    A fact's row rules are validated on the rows its build adds (``relation`` is its ``_delta``): the store's
+    rows passed them when they were added and publishing merges by key, so the gate costs what arrived. Its
+    table rules (row count against the reconciliation, freshness, daily volume) stay on the whole fact.
+    """
+
+    def __init__(self, table: str, relation: str | None = None) -> None:
         self.table = table
+        self.relation = relation or table
         self.checks: list[Check] = []
 
     def add(self, check: str, expectation: str, **arguments: Any) -> _Suite:
@@ -197,23 +203,24 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
         )
     )
 
-    sales_quarantine = (
-        _Suite("sales_quarantine")
-        .not_null("quarantine_reason", "detail", "_airbyte_raw_id")
-        .unique("_airbyte_raw_id")
-        .rows(
-            "matches_reasons",
-            "row count = rpt_quarantine_reasons.records of sales",
-            q.differs(
-                "select count(*) from {batch}",
-                f"select coalesce(sum(records), 0) from {s}.rpt_quarantine_reasons where stream = 'sales'",
-            ),
-        )
+    quarantined_sales = _Suite("sales_quarantine", "sales_quarantine_delta").not_null(
+        "quarantine_reason", "detail", "_airbyte_raw_id"
+    )
+    quarantined_sales.unique("_airbyte_raw_id")
+    sales_quarantine = _Suite("sales_quarantine").rows(
+        "matches_reasons",
+        "row count = rpt_quarantine_reasons.records of sales",
+        q.differs(
+            "select count(*) from {batch}",
+            f"select coalesce(sum(records), 0) from {s}.rpt_quarantine_reasons where stream = 'sales'",
+        ),
     )
 
     sales = _Suite("fct_sales").has_rows()
     _reconciled(sales, s, "sales")
-    sales.keys("sale_id", "_airbyte_raw_id").not_null(
+    sales.rows("fresh", f"the newest sale is at most {hours} hours old", q.older_than("sold_at", hours))
+    sale_rows = _Suite("fct_sales", "fct_sales_delta")
+    sale_rows.keys("sale_id", "_airbyte_raw_id").not_null(
         "customer_key",
         "product_key",
         "location_key",
@@ -225,18 +232,18 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
         "tax_amount",
         "net_amount",
     )
-    sales.between("quantity", low=1).between("unit_price", low=0).between("tax_amount", low=0)
-    sales.rows(
+    sale_rows.between("quantity", low=1).between("unit_price", low=0).between("tax_amount", low=0)
+    sale_rows.rows(
         "discount_within_gross",
         "0 <= discount_amount <= gross_amount",
         q.rows_where("discount_amount < 0 or discount_amount > gross_amount"),
     )
-    sales.rows(
+    sale_rows.rows(
         "gross_amount",
         "gross_amount = quantity * unit_price",
         q.rows_where("gross_amount <> quantity * unit_price"),
     )
-    sales.rows(
+    sale_rows.rows(
         "net_amount",
         "net_amount = gross_amount - discount_amount + tax_amount",
         q.rows_where("net_amount <> gross_amount - discount_amount + tax_amount"),
@@ -247,23 +254,23 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
         ("location_key", "dim_location"),
         ("date_key", "dim_date"),
     ):
-        sales.references(column, dimension, column, s)
-    sales.rows("fresh", f"the newest sale is at most {hours} hours old", q.older_than("sold_at", hours))
+        sale_rows.references(column, dimension, column, s)
 
-    reviews = _Suite("fct_reviews")
-    _reconciled(reviews, s, "reviews")
-    reviews.keys("review_id", "_airbyte_raw_id").not_null("product_key", "created_at", "rating_overall")
+    review_rows = _Suite("fct_reviews", "fct_reviews_delta")
+    review_rows.keys("review_id", "_airbyte_raw_id").not_null("product_key", "created_at", "rating_overall")
     for column in ("rating_overall", "rating_value", "rating_quality"):
-        reviews.between(column, low=1, high=5)
+        review_rows.between(column, low=1, high=5)
     for column in ("tag_count", "helpful_vote_count", "up_vote_count"):
-        reviews.between(column, low=0)
-    reviews.rows(
+        review_rows.between(column, low=0)
+    review_rows.rows(
         "up_votes_within_votes",
         "up_vote_count <= helpful_vote_count",
         q.rows_where("up_vote_count > helpful_vote_count"),
     )
-    reviews.references("product_key", "dim_product", "product_key", s)
-    reviews.references("date_key", "dim_date", "date_key", s)
+    review_rows.references("product_key", "dim_product", "product_key", s)
+    review_rows.references("date_key", "dim_date", "date_key", s)
+    reviews = _Suite("fct_reviews")
+    _reconciled(reviews, s, "reviews")
     reviews.rows("fresh", f"the newest review is at most {hours} hours old", q.older_than("created_at", hours))
     _daily(
         reviews,
@@ -356,8 +363,11 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
     return [
         reconciliation,
         reasons,
+        quarantined_sales,
         sales_quarantine,
+        sale_rows,
         sales,
+        review_rows,
         reviews,
         customers,
         products,
@@ -401,5 +411,5 @@ def mart_suites(context: SuiteContext, gate: GateSettings) -> dict[str, list[Exp
             expectation = getattr(gxe, check.expectation)(**check.arguments)
             expectation.meta = {CHECK: check.id}
             expectation.severity = severities[gate.severity.get(check.id, Severity.CRITICAL)]
-            built.setdefault(suite.table, []).append(expectation)
+            built.setdefault(suite.relation, []).append(expectation)
     return built

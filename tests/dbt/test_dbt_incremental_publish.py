@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from dbt_project_fixture import (
+    B1,
+    B2,
     LANDING,
     REVIEW_1001,
     REVIEWS_B2,
@@ -35,12 +37,21 @@ def meta(batch: int) -> str:
     return json.dumps({"sync_id": batch, "changes": []})
 
 
+def record_batch(con, batch: int, extracted_at: str) -> None:
+    """What the embedded sync records of a batch: the time its records are stamped with (a build's slice
+    skips the older records by it)."""
+    con.execute("insert into elt_meta.batches values (?, ?)", [batch, extracted_at])
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory, environment: pytest.MonkeyPatch) -> DuckDBWarehouse:
     path = tmp_path_factory.mktemp("incremental") / "warehouse.duckdb"
     create_fixture_warehouse(path)
     warehouse = DuckDBWarehouse(path)
     warehouse.ensure_schemas()
+    with warehouse.connect() as con:
+        record_batch(con, 1, B1)
+        record_batch(con, 2, B2)
     environment.setenv("ELT_DBT_TARGET", "local")
     environment.setenv("ELT_WAREHOUSE_PATH", str(path))
     environment.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -122,6 +133,7 @@ def test_a_corrected_sale_replaces_its_row_and_a_sale_of_an_unknown_product_is_h
             " 3, ?, 2)",
             [B3, meta(3), LANDING + "sales/sales_2024_04.csv"],
         )
+        record_batch(con, 3, B3)
 
     run = _build(warehouse, environment, "audit_b000003_a")
 
@@ -146,6 +158,7 @@ def test_the_build_in_which_the_product_arrives_releases_the_held_sale(warehouse
                 (10, "Widget", "23.00", "2024-04-20 00:00:00", "prd-b4-2", B3, meta(4), LANDING + "products.csv", 3),
             ],
         )
+        record_batch(con, 4, B3)
     run = _build(warehouse, environment, "audit_b000004_a")
 
     assert run.query(f"select sale_id from {run.schema}.fct_sales_delta") == [(4,)]
@@ -175,6 +188,7 @@ def test_a_product_changing_category_moves_the_revenue_of_the_sales_after_the_ch
             " 'prd-b5-1', ?, ?, 5, ?, 3)",
             [B5, meta(5), LANDING + "products.csv"],
         )
+        record_batch(con, 5, B5)
 
     run = _build(warehouse, environment, "audit_b000005_a")
 
@@ -213,6 +227,7 @@ def test_a_correction_that_breaks_a_rule_withdraws_the_published_sale_until_a_va
     )
     with warehouse.connect() as con:
         con.execute(insert, [0, "sal-b6-1", "2024-07-01 06:00:00+00", meta(6), LANDING + "sales/sales_2024_06.csv", 2])
+        record_batch(con, 6, "2024-07-01 06:00:00+00")
     run = _build(warehouse, environment, "audit_b000006_a")  # the one-outcome-per-sale test passes
 
     assert run.query(f"select sale_id from {run.schema}.fct_sales_withdrawn") == [(7,)]
@@ -226,6 +241,7 @@ def test_a_correction_that_breaks_a_rule_withdraws_the_published_sale_until_a_va
 
     with warehouse.connect() as con:
         con.execute(insert, [3, "sal-b7-1", "2024-07-02 06:00:00+00", meta(7), LANDING + "sales/sales_2024_07.csv", 2])
+        record_batch(con, 7, "2024-07-02 06:00:00+00")
     run = _build(warehouse, environment, "audit_b000007_a")
 
     assert run.query(f"select count(*) from {run.schema}.fct_sales_withdrawn") == [(0,)]
@@ -244,6 +260,7 @@ def test_a_review_delivered_again_for_a_product_not_arrived_is_withdrawn_while_h
             [json.dumps(document), extracted_at, meta(8), file_url],
         )
         con.execute(f"insert into parsed.reviews values ({', '.join('?' * 13)})", [*fields, extracted_at, file_url])
+        record_batch(con, 8, extracted_at)
     assert _scalar(warehouse, "select count(*) from analytics.fct_reviews where review_id = 1001") == 1
 
     run = _build(warehouse, environment, "audit_b000008_a")

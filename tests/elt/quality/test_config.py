@@ -17,7 +17,7 @@ GATE_YML = PROJECT_ROOT / "elt" / "quality" / "gate.yml"
 def _plant_bad_sales_batch(warehouse: Warehouse) -> None:
     """One sale in six of the newest batch quarantined: above the shipped 5% limit."""
     warehouse.plant(
-        f"insert into {BUILD}.sales_quarantine select 990000 + i, 'null_customer_id', 'planted', 'planted-' || i,"
+        f"insert into {BUILD}.sales_quarantine_delta select 990000 + i, 'null_customer_id', 'planted', 'planted-' || i,"
         f" timestamptz '{BATCH_TIMES[2]}' from range(20) t(i)"
     )
 
@@ -61,7 +61,7 @@ def test_the_environment_overrides_quarantine_limits_per_stream(gate_env, wareho
 
 
 def test_the_environment_overrides_nested_bounds_and_severities(gate_env, warehouse: Warehouse) -> None:
-    warehouse.plant(f"update {BUILD}.fct_sales set sold_at = sold_at - interval 3 day", refresh=False)
+    warehouse.plant(f"update {BUILD}.fct_sales_delta set sold_at = sold_at - interval 3 day", refresh=False)
 
     default = warehouse.validate(gate_env(), tables=("fct_sales",))
     strict = warehouse.validate(

@@ -64,7 +64,7 @@ def _copy_to_fakesnow(warehouse: Warehouse, exports: Path) -> None:
 
 
 def test_the_suites_give_the_same_verdict_through_the_snowflake_dialect(warehouse: Warehouse, tmp_path: Path) -> None:
-    warehouse.plant(f"update {BUILD}.fct_reviews set rating_overall = 9 where review_id = 1001")
+    warehouse.plant(f"update {BUILD}.fct_reviews_delta set rating_overall = 9 where review_id = 1001")
     on_duckdb = warehouse.validate()
     suites = mart_suites(SuiteContext(BUILD, STREAMS, REGIONS), GateSettings())
 

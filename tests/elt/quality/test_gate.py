@@ -9,7 +9,7 @@ from elt.generate import REVIEW_QUARANTINE_REASONS, SALES_QUARANTINE_REASONS
 from elt.quality import GateVerdict
 
 # Where each stream's quarantined records live in the build, as rpt_quarantine_reasons reads them.
-QUARANTINE_TABLES = {"sales": "sales_quarantine", "reviews": "stg_parsed__reviews_quarantine"}
+QUARANTINE_TABLES = {"sales": "sales_quarantine_delta", "reviews": "stg_parsed__reviews_quarantine"}
 DEFECT_CLASSES = [("sales", r) for r in SALES_QUARANTINE_REASONS] + [("reviews", r) for r in REVIEW_QUARANTINE_REASONS]
 RECONCILIATION = ("rpt_reconciliation",)
 
@@ -85,7 +85,7 @@ def test_a_rejected_batch_does_not_keep_the_gate_closed_once_a_clean_batch_follo
 def test_a_warning_severity_failure_does_not_close_the_gate(warehouse: Warehouse) -> None:
     # The newest day 30% above its usual revenue: beyond 3 standard deviations, within 2x the median.
     warehouse.plant(
-        f"insert into {BUILD}.fct_sales select sale_id + 500, * exclude (sale_id, _airbyte_raw_id),"
+        f"insert into {BUILD}.fct_sales_delta select sale_id + 500, * exclude (sale_id, _airbyte_raw_id),"
         f" _airbyte_raw_id || '-again' from {BUILD}.fct_sales"
         f" where date_key = (select max(date_key) from {BUILD}.dim_date) and sale_id % 1000 < 30"
     )
@@ -100,7 +100,7 @@ def test_a_critical_distribution_failure_closes_the_gate(warehouse: Warehouse) -
     # The newest day's sales three times over: revenue above 2x the trailing median.
     warehouse.plant(
         "".join(
-            f"insert into {BUILD}.fct_sales select sale_id + {offset}, * exclude (sale_id, _airbyte_raw_id),"
+            f"insert into {BUILD}.fct_sales_delta select sale_id + {offset}, * exclude (sale_id, _airbyte_raw_id),"
             f" _airbyte_raw_id || '-{offset}' from {BUILD}.fct_sales"
             f" where date_key = (select max(date_key) from {BUILD}.dim_date) and sale_id < 1000000;"
             for offset in (1_000_000, 2_000_000)
@@ -116,7 +116,7 @@ def test_a_critical_distribution_failure_closes_the_gate(warehouse: Warehouse) -
 
 def test_review_volume_far_below_its_history_closes_the_gate(warehouse: Warehouse) -> None:
     warehouse.plant(
-        f"delete from {BUILD}.fct_reviews where date_key = (select max(date_key) from {BUILD}.dim_date)"
+        f"delete from {BUILD}.fct_reviews_delta where date_key = (select max(date_key) from {BUILD}.dim_date)"
         " and review_id % 1000 >= 5"
     )
 
@@ -125,15 +125,16 @@ def test_review_volume_far_below_its_history_closes_the_gate(warehouse: Warehous
     assert _checks(verdict.failed) == {"fct_reviews.daily_volume_within_median_ratio"}
 
 
+SALES, REVIEWS = f"{BUILD}.fct_sales_delta", f"{BUILD}.fct_reviews_delta"  # the rows the build adds
 MART_DEFECTS = {
-    "fct_sales.sale_id_unique": f"insert into {BUILD}.fct_sales select * replace ('dup-' || _airbyte_raw_id as"
+    "fct_sales.sale_id_unique": f"insert into {BUILD}.fct_sales_delta select * replace ('dup-' || _airbyte_raw_id as"
     f" _airbyte_raw_id) from {BUILD}.fct_sales limit 1",
-    "fct_sales.customer_key_not_null": f"update {BUILD}.fct_sales set customer_key = null where sale_id = 1001",
-    "fct_sales.product_key_in_dim_product": f"update {BUILD}.fct_sales set product_key = 'nope' where sale_id = 1001",
-    "fct_sales.quantity_range": f"update {BUILD}.fct_sales set quantity = 0 where sale_id = 1001",
-    "fct_sales.net_amount": f"update {BUILD}.fct_sales set net_amount = net_amount + 1 where sale_id = 1001",
-    "fct_reviews.rating_overall_range": f"update {BUILD}.fct_reviews set rating_overall = 6 where review_id = 1001",
-    "fct_reviews.date_key_in_dim_date": f"update {BUILD}.fct_reviews set date_key = 19000101 where review_id = 1001",
+    "fct_sales.customer_key_not_null": f"update {SALES} set customer_key = null where sale_id = 1001",
+    "fct_sales.product_key_in_dim_product": f"update {SALES} set product_key = 'nope' where sale_id = 1001",
+    "fct_sales.quantity_range": f"update {SALES} set quantity = 0 where sale_id = 1001",
+    "fct_sales.net_amount": f"update {SALES} set net_amount = net_amount + 1 where sale_id = 1001",
+    "fct_reviews.rating_overall_range": f"update {REVIEWS} set rating_overall = 6 where review_id = 1001",
+    "fct_reviews.date_key_in_dim_date": f"update {REVIEWS} set date_key = 19000101 where review_id = 1001",
     "dim_location.region_accepted": f"update {BUILD}.dim_location set region = 'Atlantis' where location_id = 1",
     "dim_customer.one_current_version": f"update {BUILD}.dim_customer set is_current = false where customer_id = 1",
     "dim_date.day_of_week_range": f"update {BUILD}.dim_date set day_of_week = 8 where date_key = (select min(date_key)"
@@ -168,7 +169,7 @@ def test_a_broken_reconciliation_closes_the_gate(warehouse: Warehouse, plant: st
 
 
 def test_row_counts_are_tied_to_the_reconciliation(warehouse: Warehouse) -> None:
-    warehouse.plant(f"delete from {BUILD}.fct_sales where sale_id = 1001", refresh=False)
+    warehouse.plant(f"delete from {BUILD}.fct_sales_delta where sale_id = 1001", refresh=False)
 
     verdict: GateVerdict = warehouse.validate(tables=("fct_sales", "mart_daily_revenue"))
 
@@ -177,8 +178,8 @@ def test_row_counts_are_tied_to_the_reconciliation(warehouse: Warehouse) -> None
 
 def test_stale_facts_are_a_warning_by_default(warehouse: Warehouse) -> None:
     warehouse.plant(
-        f"update {BUILD}.fct_sales set sold_at = sold_at - interval 3 day;"
-        f" update {BUILD}.fct_reviews set created_at = created_at - interval 3 day",
+        f"update {SALES} set sold_at = sold_at - interval 3 day;"
+        f" update {BUILD}.fct_reviews_delta set created_at = created_at - interval 3 day",
         refresh=False,
     )
 
@@ -198,3 +199,21 @@ def test_a_missing_mart_or_a_check_that_cannot_run_closes_the_gate(warehouse: Wa
 
     assert [f.check for f in verdict.failed] == ["mart_product_ratings.exists", "dim_location.region_accepted"]
     assert "error" in verdict.failed[1].description
+
+
+def test_a_facts_row_rules_read_the_rows_its_build_adds_and_its_table_rules_the_whole_fact(
+    warehouse: Warehouse,
+) -> None:
+    """What makes the gate cost what arrived: a row published by an earlier build is not judged again by the
+    row rules (it passed them when it was added), while the row count is still tied to the reconciliation."""
+    warehouse.plant(
+        f"create table {BUILD}.published_sales as select * replace (0 as quantity, sale_id + 90000 as sale_id)"
+        f" from {BUILD}.fct_sales_delta limit 1;"
+        f"create or replace view {BUILD}.fct_sales as"
+        f" select * from {BUILD}.published_sales union all select * from {BUILD}.fct_sales_delta",
+        refresh=False,
+    )
+
+    verdict = warehouse.validate(tables=("fct_sales",))
+
+    assert _checks(verdict.failed) == {"fct_sales.matches_reconciliation"}

@@ -37,7 +37,7 @@ def test_the_run_summary_artifact_links_this_runs_data_docs_and_lists_warnings(
     shutil.copyfile(clean_build, settings.warehouse_path)
     adapters_for(settings).warehouse.ensure_schemas()
     Warehouse(settings.warehouse_path, settings.gx_dir).plant(  # one malformed sale in the newest batch
-        f"insert into {BUILD}.sales_quarantine values"
+        f"insert into {BUILD}.sales_quarantine_delta values"
         f" (990001, 'malformed_line', 'planted', 'planted-1', timestamptz '{BATCH_TIMES[2]}')"
     )
 
