@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from elt.quality._suites import CHECK
+from elt.quality._suites import CHECK, OBSERVED
 from elt.settings import Severity
 
 if TYPE_CHECKING:
@@ -32,10 +32,12 @@ class FailedExpectation:
     description: str
     severity: Severity
     unexpected: int | None
+    observed: str | None = None
 
     def __str__(self) -> str:
         count = "" if self.unexpected is None else f" ({self.unexpected} unexpected)"
-        return f"{self.check}: {self.description} [{self.expectation}]{count}"
+        observed = "" if self.observed is None else f"; observed {self.observed}"
+        return f"{self.check}: {self.description}{observed} [{self.expectation}]{count}"
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,16 @@ def run_gate(
         result = checkpoint.run(run_id=gx.RunIdentifier(run_name=build_schema))
         # Once, for every suite's results: a docs action would rebuild the whole site after each suite.
         context.build_data_docs(site_names=[_SITE])
+        outcomes = [(v.suite_name, o) for v in result.run_results.values() for o in v.results]
+        unmet = [_absent(table) for table in missing]
+        unmet += [
+            _unmet(table, outcome, _first_unexpected_row(source.get_engine(), build_schema, table, outcome))
+            for table, outcome in outcomes
+            if not outcome.success
+        ]
     finally:
         for datasource in {id(d): d for d in [source, *(v.data.data_asset.datasource for v in definitions)]}.values():
             release_connections(datasource)
-    outcomes = [(v.suite_name, o) for v in result.run_results.values() for o in v.results]
-    unmet = [_absent(table) for table in missing]
-    unmet += [_unmet(table, outcome) for table, outcome in outcomes if not outcome.success]
     docs = site / "index.html"
     return GateVerdict(
         build_schema,
@@ -155,14 +161,47 @@ def _absent(table: str) -> FailedExpectation:
     )
 
 
-def _unmet(table: str, outcome: ExpectationValidationResult) -> FailedExpectation:
+def _first_unexpected_row(
+    engine: sa.Engine, schema: str, table: str, outcome: ExpectationValidationResult
+) -> dict[str, Any] | None:
+    """The first row a failed rule's query returns, its columns lower-cased (Snowflake folds them up): what was
+    measured. Great Expectations' summary of such a rule keeps only the count of rows."""
+    query = outcome.expectation_config.kwargs.get("unexpected_rows_query")
+    if not query or _error(outcome.exception_info or {}) is not None:
+        return None
+    import sqlalchemy as sa
+
+    with engine.connect() as connection:
+        row = connection.execute(sa.text(query.replace("{batch}", f"{schema}.{table}"))).first()
+    return None if row is None else {str(k).lower(): v for k, v in row._mapping.items()}
+
+
+def _observed(template: str | None, row: dict[str, Any] | None, details: dict[str, Any]) -> str | None:
+    """What a failed check measured, beside the bound its description states."""
+    if row is not None:
+        try:
+            return template.format(**row) if template else ", ".join(f"{k}={v}" for k, v in list(row.items())[:6])
+        except (KeyError, TypeError, ValueError):
+            return ", ".join(f"{k}={v}" for k, v in row.items())
+    if "unexpected_count" in details:
+        examples = ", ".join(str(v) for v in (details.get("partial_unexpected_list") or [])[:3])
+        share = f" ({details['unexpected_percent']:.2f}%)" if details.get("unexpected_percent") is not None else ""
+        rows = f"{details['unexpected_count']} of {details.get('element_count')} rows{share}"
+        return f"{rows}, e.g. {examples}" if examples else rows
+    if details.get("observed_value") is not None:
+        return str(details["observed_value"])
+    return None
+
+
+def _unmet(table: str, outcome: ExpectationValidationResult, row: dict[str, Any] | None = None) -> FailedExpectation:
     config = outcome.expectation_config
     description = config.description or config.type
     details = outcome.result or {}
     unexpected = details.get("unexpected_count", details.get("observed_value"))
+    observed = _observed((config.meta or {}).get(OBSERVED), row, details)
     error = _error(outcome.exception_info or {})
     if error is not None:
-        description, unexpected = f"{description}: error {error}", None
+        description, unexpected, observed = f"{description}: error {error}", None, None
     return FailedExpectation(
         table=table,
         check=(config.meta or {}).get(CHECK, f"{table}.{config.type}"),
@@ -170,6 +209,7 @@ def _unmet(table: str, outcome: ExpectationValidationResult) -> FailedExpectatio
         description=description,
         severity=Severity(getattr(config.severity, "value", config.severity)),
         unexpected=unexpected if isinstance(unexpected, int) else None,
+        observed=observed,
     )
 
 

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from elt.settings import DailyBounds
 
+# How the first unexpected row of these queries reads as the measured value (its lower-cased columns).
+DIFFERS_OBSERVED = "{actual} against {expected}"
+OLDER_OBSERVED = "the newest at {newest}"
+RATE_OBSERVED = "{quarantine_rate:.2%} ({quarantined} of {delivered} records) in batch {batch_id}"
+
 
 def rows_where(condition: str) -> str:
     return f"select * from {{batch}} where {condition}"

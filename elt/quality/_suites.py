@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from great_expectations.expectations.expectation import Expectation
 
 CHECK = "check"
+OBSERVED = "observed"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Check:
     id: str
     expectation: str
     arguments: dict[str, Any]
+    observed: str | None = None
 
 
 class _Suite:
@@ -59,12 +61,16 @@ class _Suite:
         self.relation = relation or table
         self.checks: list[Check] = []
 
-    def add(self, check: str, expectation: str, **arguments: Any) -> _Suite:
-        self.checks.append(Check(f"{self.table}.{check}", expectation, arguments))
+    def add(self, check: str, expectation: str, *, observed: str | None = None, **arguments: Any) -> _Suite:
+        self.checks.append(Check(f"{self.table}.{check}", expectation, arguments, observed))
         return self
 
-    def rows(self, check: str, description: str, query: str) -> _Suite:
-        return self.add(check, "UnexpectedRowsExpectation", description=description, unexpected_rows_query=query)
+    def rows(self, check: str, description: str, query: str, observed: str | None = None) -> _Suite:
+        """A rule as the query of the rows that break it; ``observed`` formats the first such row's columns
+        (lower-cased names) as what was measured, else the row is shown as it is."""
+        return self.add(
+            check, "UnexpectedRowsExpectation", observed=observed, description=description, unexpected_rows_query=query
+        )
 
     def not_null(self, *columns: str) -> _Suite:
         for c in columns:
@@ -111,6 +117,7 @@ def _reconciled(suite: _Suite, schema: str, stream: str, column: str = "valid") 
             "select count(*) from {batch}",
             f"select {column} from {schema}.rpt_reconciliation where stream = '{stream}'",
         ),
+        q.DIFFERS_OBSERVED,
     )
 
 
@@ -126,17 +133,20 @@ def _quarantine_rules(suite: _Suite, context: SuiteContext, gate: GateSettings) 
             "quarantine_rate",
             f"quarantine rate of {stream} in the newest batch is at most {limit:.2%}",
             f"select * from ({rates}) as rates where {in_build} and {newest} and quarantine_rate > {limit}",
+            q.RATE_OBSERVED,
         )
         suite.rows(
             "quarantined",
             f"no record of {stream} in the newest batch is quarantined",
             f"select * from ({rates}) as rates where {in_build} and {newest} and quarantined > 0",
+            q.RATE_OBSERVED,
         )
         suite.rows(
             "earlier_batch_quarantine_rate",
             f"quarantine rate of {stream} in each unpublished earlier batch is at most {limit:.2%}",
             f"select * from ({rates}) as rates where {in_build} and not {newest}"
             f" and batch_id > {published} and quarantine_rate > {limit}",
+            q.RATE_OBSERVED,
         )
 
 
@@ -146,12 +156,14 @@ def _daily(suite: _Suite, name: str, *, day: str, value: str, bounds: DailyBound
         f"{label} of the newest day is within {bounds.min_ratio_to_median:g}-"
         f"{bounds.max_ratio_to_median:g}x the median of the {bounds.trailing_days} days before",
         q.newest_day_outside_median_ratio(day, value, bounds),
+        "{amount:,.2f} on the newest day, median {median_amount:,.2f}",
     )
     suite.rows(
         f"{name}_within_stddevs",
         f"{label} of the newest day is within {bounds.max_stddevs:g} standard deviations of the"
         f" {bounds.trailing_days} days before",
         q.newest_day_outside_stddevs(day, value, bounds),
+        "{amount:,.2f} on the newest day, mean {mean_amount:,.2f} and standard deviation {stddev_amount:,.2f}",
     )
 
 
@@ -198,8 +210,10 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
         .rows(
             "matches_reconciliation",
             "records per stream = rpt_reconciliation.quarantined",
-            f"select * from {s}.rpt_reconciliation as recon where quarantined <> coalesce("
+            f"select stream, quarantined, (select sum(records) from {{batch}} where stream = recon.stream) as records"
+            f" from {s}.rpt_reconciliation as recon where quarantined <> coalesce("
             "(select sum(records) from {batch} where stream = recon.stream), 0)",
+            "{records} records of {stream} against {quarantined} in rpt_reconciliation",
         )
     )
 
@@ -218,7 +232,9 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
 
     sales = _Suite("fct_sales").has_rows()
     _reconciled(sales, s, "sales")
-    sales.rows("fresh", f"the newest sale is at most {hours} hours old", q.older_than("sold_at", hours))
+    sales.rows(
+        "fresh", f"the newest sale is at most {hours} hours old", q.older_than("sold_at", hours), q.OLDER_OBSERVED
+    )
     sale_rows = _Suite("fct_sales", "fct_sales_delta")
     sale_rows.keys("sale_id", "_airbyte_raw_id").not_null(
         "customer_key",
@@ -271,7 +287,9 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
     review_rows.references("date_key", "dim_date", "date_key", s)
     reviews = _Suite("fct_reviews")
     _reconciled(reviews, s, "reviews")
-    reviews.rows("fresh", f"the newest review is at most {hours} hours old", q.older_than("created_at", hours))
+    reviews.rows(
+        "fresh", f"the newest review is at most {hours} hours old", q.older_than("created_at", hours), q.OLDER_OBSERVED
+    )
     _daily(
         reviews,
         "daily_volume",
@@ -337,6 +355,7 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
             " from (select sum(sales_count) as sales, sum(net_amount) as net from {batch}) as mart,"
             f" (select count(*) as sales, sum(net_amount) as net from {s}.fct_sales) as facts"
             " where mart.sales <> facts.sales or abs(mart.net - facts.net) >= 0.01",
+            "{sales} sales and {net:,.2f} net against {fact_sales} and {fact_net:,.2f} in fct_sales",
         )
     )
     _daily(
@@ -352,11 +371,13 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
             "covers_products",
             "one row per dim_product row",
             q.differs("select count(*) from {batch}", f"select count(*) from {s}.dim_product"),
+            q.DIFFERS_OBSERVED,
         )
         .rows(
             "matches_fct_reviews",
             "review_count adds up to fct_reviews",
             q.differs("select sum(review_count) from {batch}", f"select count(*) from {s}.fct_reviews"),
+            q.DIFFERS_OBSERVED,
         )
     )
 
@@ -409,7 +430,7 @@ def mart_suites(context: SuiteContext, gate: GateSettings) -> dict[str, list[Exp
     for suite in suites:
         for check in suite.checks:
             expectation = getattr(gxe, check.expectation)(**check.arguments)
-            expectation.meta = {CHECK: check.id}
+            expectation.meta = {CHECK: check.id} | ({OBSERVED: check.observed} if check.observed else {})
             expectation.severity = severities[gate.severity.get(check.id, Severity.CRITICAL)]
             built.setdefault(suite.relation, []).append(expectation)
     return built

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from audit_build import BATCH_TIMES, BUILD, Warehouse
 
@@ -53,7 +55,12 @@ def test_a_defect_class_above_its_threshold_closes_the_gate(warehouse: Warehouse
     assert [f.description for f in verdict.failed] == [
         f"quarantine rate of {stream} in the newest batch is at most 5.00%"
     ]
-    assert f"quarantine rate of {stream}" in verdict.failure_message()
+    quarantined, delivered = valid // 5, valid + valid // 5
+    observed = f"{quarantined / delivered:.2%} ({quarantined} of {delivered} records) in batch 2"
+    assert [f.observed for f in verdict.failed] == [observed]
+    assert f"quarantine rate of {stream} in the newest batch is at most 5.00%; observed {observed}" in (
+        verdict.failure_message()
+    )
 
 
 @pytest.mark.parametrize(("stream", "reason"), DEFECT_CLASSES)
@@ -150,6 +157,26 @@ def test_a_zero_tolerance_defect_in_a_mart_closes_the_gate(warehouse: Warehouse,
 
     assert check in _checks(verdict.failed)
     assert not verdict.passed
+    assert all(f.observed for f in verdict.failed), verdict.failure_message()
+
+
+def test_a_failed_check_states_what_it_observed(warehouse: Warehouse) -> None:
+    warehouse.plant(f"update {SALES} set quantity = 0 where sale_id in (1001, 1002)")
+    rows = warehouse.scalar(f"select count(*) from {SALES}")
+    net = warehouse.scalar(f"select sum(net_amount) from {SALES}")
+    warehouse.plant(f"delete from {SALES} where sale_id = 1003", refresh=False)
+
+    verdict = warehouse.validate(tables=("fct_sales", "mart_daily_revenue"))
+
+    observed = {f.check: f.observed for f in verdict.failed}
+    assert observed.pop("fct_sales.gross_amount").startswith("sale_id=100")  # a rule's query without a format
+    assert observed == {
+        "fct_sales.quantity_range": f"2 of {rows - 1} rows ({200 / (rows - 1):.2f}%), e.g. 0, 0",
+        "fct_sales.matches_reconciliation": f"{rows - 1} against {rows}",
+        "mart_daily_revenue.matches_fct_sales": (
+            f"{rows} sales and {net:,.2f} net against {rows - 1} and {net - Decimal('20.6'):,.2f} in fct_sales"
+        ),
+    }
 
 
 @pytest.mark.parametrize(
