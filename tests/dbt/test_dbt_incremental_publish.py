@@ -103,6 +103,7 @@ def test_the_plan_merges_the_facts_by_their_unique_key(warehouse, environment) -
         "int_customers__versioned",
         "int_products__versioned",
         "int_reference_records__quarantined",
+        "int_reviews__validated",
         "int_sales__validated",
     ]
     assert "fct_sales" in plan.relations
