@@ -67,7 +67,9 @@ class RunSummary:
         late = [f"{s.stream}: {s.held} held, {s.released} released" for s in self.streams if s.held or s.released]
         lines += ["", f"**Late dimensions:** {'; '.join(late) or 'none held'}"]
         gate = f"**Gate:** {'open' if not self.failed_expectations else 'CLOSED'}"
-        if self.reported:
+        if self.status is RunStatus.UP_TO_DATE:
+            gate = "**Gate:** not run: up to date, nothing built"
+        elif self.reported:
             gate += f" ({self.expectations_evaluated} expectations evaluated, {len(self.gate_warnings)} warnings)"
         lines += ["", gate]
         lines += [f"- {item}" for item in self.failed_expectations]

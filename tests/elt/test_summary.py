@@ -32,6 +32,13 @@ def test_a_reported_run_shows_its_files_and_gate() -> None:
     assert "| sales | 10 | 10 | 1 | 8 | 1 | - | 8 |" in markdown
 
 
+def test_a_run_with_nothing_new_says_it_built_nothing() -> None:
+    markdown = _summary(status=RunStatus.UP_TO_DATE, build_schema=None, expectations_evaluated=0).to_markdown()
+    assert "**Status:** up to date" in markdown
+    assert "**Gate:** not run: up to date, nothing built" in markdown
+    assert "expectations evaluated" not in markdown
+
+
 def test_the_record_of_a_run_killed_after_its_commit_says_what_it_lacks() -> None:
     summary = _summary(batch_id=None, files_loaded=0, files_skipped=0, expectations_evaluated=0, reported=False)
     markdown = summary.to_markdown()
