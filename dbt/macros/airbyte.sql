@@ -56,17 +56,13 @@
 
 {#
     How many records latest_delivery keeps of `relation` (a scalar subquery), counted without ranking them: one
-    per key, plus each record without a key that belongs to the newest version of its file. Reconciliation
-    counts the whole history this way while a build stages only the slice it validates (macros/slices.sql).
+    per key (`distinct_keys`, from distinct_keys_count), plus each record without a key that belongs to the
+    newest version of its file. Reconciliation counts the whole history this way while a build stages only the
+    slice it validates (macros/slices.sql).
 #}
-{% macro latest_delivery_count(relation, key_columns) -%}
+{% macro latest_delivery_count(relation, key_columns, distinct_keys) -%}
     (
-        (
-            select count(*) from (
-                select distinct {{ key_columns | join(', ') }} from {{ relation }}
-                where {{ key_columns | join(' is not null and ') }} is not null
-            ) as keys
-        )
+        {{ distinct_keys }}
         + (
             select count(*) from {{ relation }} as keyless
             where
@@ -77,4 +73,59 @@
                 )
         )
     )
+{%- endmacro %}
+
+{#
+    How many distinct keys the records of `relation` hold (a scalar subquery). After a publication whose
+    reconciliation recorded them for `stream`: that count plus the keys of the records delivered since that no
+    earlier record holds, so a build reads the records of the keys that arrived, not every key of the history.
+    Only while RAW holds exactly what that count covered (the records then = the records now less those
+    delivered since: none removed, none counted early); else, as on the first build, they are counted whole.
+#}
+{% macro distinct_keys_count(relation, key_columns, stream) -%}
+    {%- set present = key_columns | join(' is not null and ') ~ ' is not null' -%}
+    {%- set whole -%}
+        (
+            select count(*) from (
+                select distinct {{ key_columns | join(', ') }} from {{ relation }} where {{ present }}
+            ) as keys
+        )
+    {%- endset -%}
+    {%- set previous = existing_relation(var('analytics_schema'), 'rpt_reconciliation') -%}
+    {%- if previous is none or published_batch() is none or key_columns | length != 1 -%}
+        {{ return(whole) }}
+    {%- endif -%}
+    {%- set recorded = adapter.get_columns_in_relation(previous) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'distinct_keys' not in recorded -%}
+        {{ return(whole) }}
+    {%- endif -%}
+    {%- set key = key_columns[0] -%}
+    {%- set since = delivered_since_publication() -%}
+    {%- set delivered = '(select * from ' ~ relation ~ ' where ' ~ present ~ ' and ' ~ since ~ ')' -%}
+    {%- set figures = run_query(
+        'select in_raw, distinct_keys, (select count(*) from ' ~ relation ~ ')'
+        ~ ', (select count(*) from ' ~ relation ~ ' where ' ~ since ~ ')'
+        ~ ' from ' ~ previous ~ " where stream = '" ~ stream ~ "'"
+    ).rows -%}
+    {%- if figures | length != 1 or figures[0][1] is none or figures[0][0] != figures[0][2] - figures[0][3] -%}
+        {{ return(whole) }}
+    {%- endif -%}
+    {%- set incremental -%}
+        (
+            {{ figures[0][1] }} + (
+                select count(*) from (
+                    select {{ key }}, count(*) as records from {{ delivered }} as delivered
+                    group by {{ key }}
+                ) as arrived
+                inner join (
+                    select {{ key }}, count(*) as records from {{ relation }}
+                    where {{ key }} in (select {{ key }} from {{ delivered }} as delivered)
+                    group by {{ key }}
+                ) as held
+                    on arrived.{{ key }} = held.{{ key }}
+                where arrived.records = held.records
+            )
+        )
+    {%- endset -%}
+    {{ return(incremental) }}
 {%- endmacro %}

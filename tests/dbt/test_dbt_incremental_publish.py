@@ -65,6 +65,10 @@ def _build(warehouse: DuckDBWarehouse, environment: pytest.MonkeyPatch, schema: 
     result = invoke_dbt(["build"], run)
     warehouse.release_dbt_connections()
     assert result.success, "dbt build failed:\n" + "\n".join(failures(result))
+    # counted from the last publication's figure after the first one, the keys are those of every raw sale
+    assert run.query(f"select distinct_keys from {schema}.rpt_reconciliation where stream = 'sales'") == run.query(
+        "select count(distinct sale_id) from raw.sales"
+    )
     return run
 
 
@@ -138,6 +142,8 @@ def test_a_corrected_sale_replaces_its_row_and_a_sale_of_an_unknown_product_is_h
 
     run = _build(warehouse, environment, "audit_b000003_a")
 
+    compiled = (run.target_path / "compiled/retail_elt/models/marts/rpt_reconciliation.sql").read_text()
+    assert "as arrived" in compiled, "the keys are counted from the last publication's, not over RAW"
     # the slice: the sale delivered since the last publication, and the one held for its product
     assert run.query(f"select sale_id from {run.schema}.int_sales__validated order by 1") == [(2,), (4,)]
     assert run.query(f"select sale_id, quantity from {run.schema}.fct_sales_delta") == [(2, 4)]

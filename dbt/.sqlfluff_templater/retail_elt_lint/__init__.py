@@ -102,7 +102,11 @@ def in_revalidated_sales(sale_id_column: str = "sale_id", file_url_column: str =
     return f"({sale_id_column} is not null or {file_url_column} is not null)"
 
 
-def latest_delivery_count(relation: str, key_columns: list[str]) -> str:
+def latest_delivery_count(relation: str, key_columns: list[str], distinct_keys: str) -> str:
+    return f"({distinct_keys} + (select count(*) from {relation} where {key_columns[0]} is null))"
+
+
+def distinct_keys_count(relation: str, key_columns: list[str], stream: str) -> str:
     return f"(select count(distinct {', '.join(key_columns)}) from {relation})"
 
 

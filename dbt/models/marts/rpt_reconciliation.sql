@@ -4,6 +4,8 @@
 --   duplicates   records collapsed by staging's deduplication (re-deliveries, superseded versions)
 --   valid        rows of the stream's final model
 --   quarantined  records set aside with a reason (rpt_quarantine_reasons)
+--   distinct_keys  the keys RAW's records hold, where staging keeps the latest delivery of each key; the next
+--                  build counts from it (macros/airbyte.sql distinct_keys_count); null where staging is counted
 {%- set streams = [
     {'stream': 'customers', 'raw': 'base_retail__customers', 'before_dedup': 'base_retail__customers',
      'staged': 'stg_retail__customers', 'valid': 'dim_customer'},
@@ -32,6 +34,7 @@ quarantine_reasons as (
 ),
 
 {% for s in streams %}
+    {%- set distinct_keys = distinct_keys_count(ref(s.before_dedup), s.latest_of, s.stream) if s.latest_of %}
     {{ s.stream }}_counts as (
 
         select
@@ -39,11 +42,12 @@ quarantine_reasons as (
             (select count(*) from {{ ref(s.raw) }}) as in_raw,
             (select count(*) from {{ ref(s.before_dedup) }})
             - {% if s.latest_of -%}
-                {{ latest_delivery_count(ref(s.before_dedup), s.latest_of) }}
+                {{ latest_delivery_count(ref(s.before_dedup), s.latest_of, distinct_keys) }}
             {%- else -%}
                 (select count(*) from {{ ref(s.staged) }})
             {%- endif %} as duplicates,
-            (select count(*) from {{ ref(s.valid) }}) as valid
+            (select count(*) from {{ ref(s.valid) }}) as valid,
+            {{ distinct_keys or 'null' }} as distinct_keys
 
     ),
 {% endfor %}
@@ -88,7 +92,8 @@ final as (
         cast(stream_counts.valid as bigint) as valid,
         cast(coalesce(quarantined.quarantined, 0) as bigint) as quarantined,
         cast(coalesce(quarantined.quarantined, 0) as double)
-        / nullif(stream_counts.in_raw - stream_counts.duplicates, 0) as quarantine_rate
+        / nullif(stream_counts.in_raw - stream_counts.duplicates, 0) as quarantine_rate,
+        cast(stream_counts.distinct_keys as bigint) as distinct_keys
     from stream_counts
     left join landed
         on stream_counts.stream = landed.stream
