@@ -80,7 +80,8 @@
     reconciliation recorded them for `stream`: that count plus the keys of the records delivered since that no
     earlier record holds, so a build reads the records of the keys that arrived, not every key of the history.
     Only while RAW holds exactly what that count covered (the records then = the records now less those
-    delivered since: none removed, none counted early); else, as on the first build, they are counted whole.
+    delivered since: none removed, none counted early, and a publication to count from); else, as on the first
+    build, they are counted whole.
 #}
 {% macro distinct_keys_count(relation, key_columns, stream) -%}
     {%- set present = key_columns | join(' is not null and ') ~ ' is not null' -%}
@@ -92,7 +93,7 @@
         )
     {%- endset -%}
     {%- set previous = existing_relation(var('analytics_schema'), 'rpt_reconciliation') -%}
-    {%- if previous is none or published_batch() is none or key_columns | length != 1 -%}
+    {%- if previous is none or key_columns | length != 1 -%}
         {{ return(whole) }}
     {%- endif -%}
     {%- set recorded = adapter.get_columns_in_relation(previous) | map(attribute='name') | map('lower') | list -%}

@@ -144,6 +144,9 @@
     {%- if not where -%}
         {{ return(relation) }}
     {%- endif -%}
-    {%- set where = where | replace('__delivered_since_publication__', delivered_since_publication()) -%}
+    {%- set placeholder = '__delivered_since_publication__' -%}
+    {%- if placeholder in where -%}
+        {%- set where = where | replace(placeholder, delivered_since_publication()) -%}
+    {%- endif -%}
     {{ return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') as dbt_subquery') }}
 {%- endmacro %}

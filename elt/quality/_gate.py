@@ -94,7 +94,8 @@ def run_gate(
     source = context.data_sources.add_sql(name=_DATASOURCE, connection_string=sqlalchemy_url, kwargs=engine_kwargs)
     definitions: list[gx.ValidationDefinition] = []
     try:
-        present = _relations(source.get_engine(), build_schema)
+        engine = source.get_engine()
+        present = _relations(engine, build_schema)
         missing = [table for table in suites if table.lower() not in present]
         for table, expectations in suites.items():
             if table in missing:
@@ -119,7 +120,7 @@ def run_gate(
         outcomes = [(v.suite_name, o) for v in result.run_results.values() for o in v.results]
         unmet = [_absent(table) for table in missing]
         unmet += [
-            _unmet(table, outcome, _first_unexpected_row(source.get_engine(), build_schema, table, outcome))
+            _unmet(table, outcome, _first_unexpected_row(engine, build_schema, table, outcome))
             for table, outcome in outcomes
             if not outcome.success
         ]
@@ -182,10 +183,11 @@ def _first_unexpected_row(
 def _observed(template: str | None, row: dict[str, Any] | None, details: dict[str, Any]) -> str | None:
     """What a failed check measured, beside the bound its description states."""
     if row is not None:
+        shown = ", ".join(f"{k}={v}" for k, v in list(row.items())[:6])
         try:
-            return template.format(**row) if template else ", ".join(f"{k}={v}" for k, v in list(row.items())[:6])
+            return template.format(**row) if template else shown
         except (KeyError, TypeError, ValueError):
-            return ", ".join(f"{k}={v}" for k, v in row.items())
+            return shown
     if "unexpected_count" in details:
         examples = ", ".join(str(v) for v in (details.get("partial_unexpected_list") or [])[:3])
         share = f" ({details['unexpected_percent']:.2f}%)" if details.get("unexpected_percent") is not None else ""

@@ -134,7 +134,7 @@ def test_review_volume_far_below_its_history_closes_the_gate(warehouse: Warehous
 
 SALES, REVIEWS = f"{BUILD}.fct_sales_delta", f"{BUILD}.fct_reviews_delta"  # the rows the build adds
 MART_DEFECTS = {
-    "fct_sales.sale_id_unique": f"insert into {BUILD}.fct_sales_delta select * replace ('dup-' || _airbyte_raw_id as"
+    "fct_sales.sale_id_unique": f"insert into {SALES} select * replace ('dup-' || _airbyte_raw_id as"
     f" _airbyte_raw_id) from {BUILD}.fct_sales limit 1",
     "fct_sales.customer_key_not_null": f"update {SALES} set customer_key = null where sale_id = 1001",
     "fct_sales.product_key_in_dim_product": f"update {SALES} set product_key = 'nope' where sale_id = 1001",
