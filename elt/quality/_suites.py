@@ -136,12 +136,6 @@ def _quarantine_rules(suite: _Suite, context: SuiteContext, gate: GateSettings) 
             q.RATE_OBSERVED,
         )
         suite.rows(
-            "quarantined",
-            f"no record of {stream} in the newest batch is quarantined",
-            f"select * from ({rates}) as rates where {in_build} and {newest} and quarantined > 0",
-            q.RATE_OBSERVED,
-        )
-        suite.rows(
             "earlier_batch_quarantine_rate",
             f"quarantine rate of {stream} in each unpublished earlier batch is at most {limit:.2%}",
             f"select * from ({rates}) as rates where {in_build} and not {newest}"

@@ -36,9 +36,9 @@ def test_the_run_summary_artifact_links_this_runs_data_docs_and_lists_warnings(
     settings = Settings(data_dir=tmp_path)
     shutil.copyfile(clean_build, settings.warehouse_path)
     adapters_for(settings).warehouse.ensure_schemas()
-    Warehouse(settings.warehouse_path, settings.gx_dir).plant(  # one malformed sale in the newest batch
-        f"insert into {BUILD}.sales_quarantine_delta values"
-        f" (990001, 'malformed_line', 'planted', 'planted-1', timestamptz '{BATCH_TIMES[2]}')"
+    Warehouse(settings.warehouse_path, settings.gx_dir).plant(  # 60 malformed sales in the earlier batch: > 5%
+        f"insert into {BUILD}.sales_quarantine_delta select 990000 + i, 'malformed_line', 'planted', 'planted-' || i,"
+        f" timestamptz '{BATCH_TIMES[1]}' from range(60) t(i)"
     )
 
     run_id = _gate_and_report(settings)
@@ -52,7 +52,8 @@ def test_the_run_summary_artifact_links_this_runs_data_docs_and_lists_warnings(
     markdown = str(artifacts[0].data)
     assert "**Status:** published" in markdown
     assert (
-        "- warning: rpt_reconciliation.quarantined: no record of sales in the newest batch is quarantined" in markdown
+        "- warning: rpt_reconciliation.earlier_batch_quarantine_rate: quarantine rate of sales in each unpublished"
+        " earlier batch is at most 5.00%; observed " in markdown
     )
     link = markdown.split("**Data Docs:** [", 1)[1].split("](", 1)[1].split(")", 1)[0]
     assert link.startswith("file:///")
