@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import os
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -21,21 +21,48 @@ app = typer.Typer(
 
 @app.command()
 def generate(
+    *,
     seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 42,
-    sales_rows: Annotated[int, typer.Option(help="Sales rows over all days of this call.")] = 100_000,
     days: Annotated[int, typer.Option(help="Days of sales and reviews, one file each.")] = 7,
     start_date: Annotated[
-        dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First day; a later date adds days.")
-    ] = dt.datetime(2026, 1, 1),
+        dt.datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="First day; by default the day after the folder's newest (an empty folder: days ending yesterday).",
+        ),
+    ] = None,
+    sales_rows_per_day: Annotated[
+        int | None,
+        typer.Option(help="Sales rows per day; by default as the folder's newest day (empty folder: 100,000 a week)."),
+    ] = None,
+    sales_rows: Annotated[
+        int | None, typer.Option(help="Sales rows over all days of this call, instead of --sales-rows-per-day.")
+    ] = None,
     defect_rate: Annotated[float, typer.Option(help="Scales every planted defect's rate; 0 = clean.")] = 1.0,
 ) -> None:
-    """Write deterministic demo landing files and _expected.json into $ELT_DATA_DIR/landing."""
-    from elt.generate import GenerateOptions
+    """Write deterministic demo landing files and _expected.json into $ELT_DATA_DIR/landing.
+
+    Run again, it adds the next day(s) at the same volume: `elt generate --days 1` is one more day of sales.
+    """
+    from elt.generate import GenerateOptions, continuing, held_days
     from elt.generate import generate as write_files
 
+    if sales_rows is not None and sales_rows_per_day is not None:
+        raise typer.BadParameter("give --sales-rows or --sales-rows-per-day, not both")
     settings = _settings()
+    first, rows = continuing(
+        held_days(settings.landing_dir),
+        dt.datetime.now(dt.UTC).date(),
+        days,
+        start_date.date() if start_date else None,
+        sales_rows_per_day,
+    )
     options = GenerateOptions(
-        seed=seed, sales_rows=sales_rows, days=days, start_date=start_date.date(), defect_rate=defect_rate
+        seed=seed,
+        sales_rows=rows if sales_rows is None else sales_rows,
+        days=days,
+        start_date=first,
+        defect_rate=defect_rate,
     )
     expected = write_files(settings.landing_dir, options)
     sales = expected["streams"]["sales"]
@@ -61,9 +88,18 @@ EXIT_WAREHOUSE_HELD = 75
 
 
 @app.command()
-def run(wait: WaitOption = False) -> None:
-    """Run the elt flow once on the configured profile and print the run summary."""
-    _run_flow("elt", wait=wait)
+def run(
+    wait: WaitOption = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Build the latest batch again although the gate rejected it.")
+    ] = False,
+) -> None:
+    """Run the elt flow once on the configured profile and print the run summary.
+
+    A batch the gate rejected is not built again until something new lands, or --force asks for it (after a
+    fix to a model or a threshold).
+    """
+    _run_flow("elt", force, wait=wait)
 
 
 @app.command()
@@ -99,7 +135,7 @@ def _hold_warehouse(settings: Settings, command: str, wait: bool) -> None:
     atexit.register(lock.close)
 
 
-def _run_flow(name: str, *args: dt.date, wait: bool) -> None:
+def _run_flow(name: str, *args: dt.date | bool, wait: bool) -> None:
     """Run one of the pipeline's flows in this process; a failure the pipeline explains exits 1 with that."""
     # Before anything imports Prefect (the adapters do): its settings are read once, at import.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
@@ -122,21 +158,61 @@ def _run_flow(name: str, *args: dt.date, wait: bool) -> None:
 
 
 @app.command()
+def watch(
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between two scans of the landing folder.")] = 5.0,
+) -> None:
+    """Announce files arriving in $ELT_DATA_DIR/landing as `elt.landing.arrived` events, until stopped.
+
+    The on-landing deployments start a run on them: with `make ui` and a worker (see README, Deploy), dropping
+    files into landing/ runs the pipeline. A file is announced once it has stopped changing between two scans.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    from elt.catalog import load_catalog
+    from elt.watch import LandingWatch, emit_arrivals
+
+    if not PREFECT_API_URL.value():
+        typer.echo(
+            "elt watch: set PREFECT_API_URL to the Prefect server the workers use"
+            " (`make ui` serves http://127.0.0.1:4200/api)",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+    settings = _settings()
+
+    def announce(files: list[str]) -> None:
+        emit_arrivals(files, landing=settings.profile.value)
+        more = " ..." if len(files) > 3 else ""
+        typer.echo(f"announced {len(files)} arrived file{'' if len(files) == 1 else 's'}: {', '.join(files[:3])}{more}")
+
+    catalog = load_catalog(settings.catalog_path)
+    typer.echo(f"watching {settings.landing_dir} every {interval:g} s; Ctrl-C stops")
+    with suppress(KeyboardInterrupt):
+        LandingWatch(settings.landing_dir, catalog, settings.data_dir / "watch.json", announce).run(interval)
+
+
+@app.command()
 def status() -> None:
-    """Print the summary of the last run, and where readers read the published marts."""
+    """Print the summary of the last run that built, and where readers read the published marts.
+
+    A run that found nothing new does not hide the build before it: it is mentioned after that build's summary.
+    """
     from elt.adapters import adapters_for
+    from elt.summary import RunStatus
     from elt.warehouse import WarehouseBusyError
 
     warehouse = adapters_for(_settings()).warehouse
     try:
-        markdown = warehouse.last_run_markdown()
+        last, built = warehouse.last_run(), warehouse.last_run(skip_status=RunStatus.UP_TO_DATE.value)
     except WarehouseBusyError as exc:
         typer.echo(f"the last run's record cannot be read now: {exc}", err=True)
         raise typer.Exit(code=1) from exc
-    if markdown is None:
+    if last is None:
         typer.echo("no run yet: `elt run` makes one")
         raise typer.Exit(code=1)
-    typer.echo(markdown)
+    typer.echo((built or last).summary_markdown)
+    if built is not None and last != built:
+        typer.echo(f"\nSince then, run {last.run_id} found nothing new: up to date, nothing built.")
     typer.echo(f"\nRead the published marts from {warehouse.readers_location()}: runs never wait for its readers.")
 
 

@@ -28,6 +28,8 @@ class RunSummary:
     files_skipped: int
     streams: list[StreamFigures]
     records_unchanged: int = 0
+    # Per stream, the records this run's batch landed; the table's other columns total every batch to date.
+    batch_records: dict[str, int] = field(default_factory=dict)
     landing_notes: list[str] = field(default_factory=list)
     expectations_evaluated: int = 0
     failed_expectations: list[str] = field(default_factory=list)
@@ -35,6 +37,8 @@ class RunSummary:
     undeclared_keys: dict[str, dict[str, int]] = field(default_factory=dict)
     airbyte_jobs: list[JobFigures] = field(default_factory=list)
     data_docs: Path | None = None
+    # A run that built nothing because the gate rejected the latest batch's build and nothing new has landed.
+    rejected_build: str | None = None
     warehouse: Path | None = None
     readers: str | None = None
     # False in the record a publish commits with its publication, which the run's report replaces: a run that
@@ -54,20 +58,34 @@ class RunSummary:
             f"**Audit build:** `{self.build_schema or '-'}`  ",
             f"**Published build:** `{self.published_build or '-'}`",
             "",
-            "| stream | landed | in RAW | duplicates | valid | quarantined | by reason | published |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+            f"Records per stream: *this batch* landed in this run; the other columns total every batch to date"
+            f"{'' if published else ' (published: none of this build; analytics keeps the build above)'}.",
+            "",
+            "| stream | this batch | landed | in RAW | duplicates | valid | quarantined | published |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for s in self.streams:
-            reasons = ", ".join(f"{k}: {v}" for k, v in sorted(s.quarantined_by_reason.items())) or "-"
+            batch = self.batch_records.get(s.stream, 0) if self.reported else "-"
             lines.append(
-                f"| {s.stream} | {s.landed} | {s.in_raw} | {s.duplicates} | {s.valid} | {s.quarantined}"
-                f" | {reasons} | {s.valid if published else 0} |"
+                f"| {s.stream} | {batch} | {s.landed} | {s.in_raw} | {s.duplicates} | {s.valid} | {s.quarantined}"
+                f" | {s.valid if published else '-'} |"
             )
+        reasons = [
+            f"- {s.stream}: " + ", ".join(f"{k} {v}" for k, v in sorted(s.quarantined_by_reason.items()))
+            for s in self.streams
+            if s.quarantined_by_reason
+        ]
+        lines += ["", "**Quarantined by reason:**", *reasons] if reasons else []
         lines += ["", *(f"- landing: {note}" for note in self.landing_notes)] if self.landing_notes else []
         late = [f"{s.stream}: {s.held} held, {s.released} released" for s in self.streams if s.held or s.released]
         lines += ["", f"**Late dimensions:** {'; '.join(late) or 'none held'}"]
         gate = f"**Gate:** {'open' if not self.failed_expectations else 'CLOSED'}"
-        if self.status is RunStatus.UP_TO_DATE:
+        if self.rejected_build:
+            gate = (
+                f"**Gate:** not run: it closed on build `{self.rejected_build}` of the latest batch, and nothing new"
+                " has landed since; `elt run --force` builds it again"
+            )
+        elif self.status is RunStatus.UP_TO_DATE:
             gate = "**Gate:** not run: up to date, nothing built"
         elif self.reported:
             gate += f" ({self.expectations_evaluated} expectations evaluated, {len(self.gate_warnings)} warnings)"

@@ -5,14 +5,13 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from datetime import date
 
-from prefect import flow
-from prefect.concurrency.sync import concurrency
+from prefect import flow, get_run_logger
 
 from elt.adapters import adapters_for
 from elt.killpoints import KillPoint, kill_point
 from elt.settings import Settings
 from elt.summary import RunSummary
-from elt.workspace import warehouse_limit
+from elt.workspace import warehouse_slot
 from tasks.gate import publish_build, validate_build
 from tasks.ingest import check_landing, sync_streams
 from tasks.parse import parse_documents
@@ -26,13 +25,16 @@ class GateClosedError(RuntimeError):
 
 
 @flow(name="elt", log_prints=True)
-def elt() -> RunSummary:
-    """Run the whole pipeline once on whatever has landed since the last run."""
+def elt(force: bool = False) -> RunSummary:
+    """Run the whole pipeline once on whatever has landed since the last run.
+
+    A batch the gate rejected is built again only when something new lands, or with ``force``.
+    """
     settings = Settings()
     # Scheduled, triggered and manual runs queue here; where `elt prefect apply` made no limit, none waits,
     # and the warehouse's run lock refuses a second run before it writes anything (the CLI holds it already).
-    with concurrency(warehouse_limit(settings.profile), occupy=1), _run_lock(settings):
-        return _run_pipeline(settings)
+    with warehouse_slot(settings.profile, get_run_logger()), _run_lock(settings):
+        return _run_pipeline(settings, force=force)
 
 
 @flow(name="elt-backfill", log_prints=True)
@@ -44,7 +46,7 @@ def backfill(start: date, end: date) -> RunSummary:
     """
     window = BackfillWindow(start, end)
     settings = Settings()
-    with concurrency(warehouse_limit(settings.profile), occupy=1), _run_lock(settings):
+    with warehouse_slot(settings.profile, get_run_logger()), _run_lock(settings):
         return _run_pipeline(settings, window)
 
 
@@ -52,17 +54,17 @@ def _run_lock(settings: Settings) -> AbstractContextManager[None]:
     return adapters_for(settings).warehouse.run_lock(settings.run_lock_wait_seconds)
 
 
-def _run_pipeline(settings: Settings, backfill: BackfillWindow | None = None) -> RunSummary:
+def _run_pipeline(settings: Settings, backfill: BackfillWindow | None = None, *, force: bool = False) -> RunSummary:
     sync = sync_streams(settings)
     kill_point(KillPoint.SYNC)
     check_landing(sync)
     kill_point(KillPoint.CHECK)
     parsed = parse_documents(settings)
     kill_point(KillPoint.PARSE)
-    planned = plan_build(settings, backfill)
+    planned = plan_build(settings, backfill, force=force)
     kill_point(KillPoint.PLAN)
     verdict = None
-    if planned is not None:
+    if planned is not None and not planned.rejected:
         models = build_models(settings, planned.build_schema, backfill)
         kill_point(KillPoint.BUILD)
         verdict = validate_build(settings, planned.build_schema)
@@ -71,7 +73,9 @@ def _run_pipeline(settings: Settings, backfill: BackfillWindow | None = None) ->
             publish_build(settings, planned.build_schema, planned.batch_id, models)
             kill_point(KillPoint.PUBLISH)
     serve_readers(settings)
-    summary = summarize_run(settings, sync, parsed, planned.build_schema if planned else None, verdict)
+    built = planned.build_schema if planned and not planned.rejected else None
+    rejected = planned.build_schema if planned and planned.rejected else None
+    summary = summarize_run(settings, sync, parsed, built, verdict, rejected_build=rejected)
     report_run(settings, summary)
     kill_point(KillPoint.REPORT)
     print(summary.to_markdown())

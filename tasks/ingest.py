@@ -50,7 +50,10 @@ def sync_streams(settings: Settings) -> SyncResult:
 
 
 def emit_batch_landed(result: SyncResult) -> None:
-    """``elt.batch.landed``, one per batch, for deployment triggers: per stream the files and records landed."""
+    """``elt.batch.landed``, one per batch, for automations and observers: per stream the files and records landed.
+
+    No deployment starts on it: the run that emits it builds the batch (arrivals start runs: ``elt.watch``).
+    """
     landed = result.landed_by_stream()
     emit_event(
         event="elt.batch.landed",

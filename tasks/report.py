@@ -26,6 +26,8 @@ def summarize_run(
     parsed: list[ParseResult],
     build_schema: str | None,
     verdict: GateVerdict | None,
+    *,
+    rejected_build: str | None = None,
 ) -> RunSummary:
     warehouse = adapters_for(settings).warehouse
     publication = warehouse.last_publication()
@@ -43,6 +45,7 @@ def summarize_run(
         files_loaded=len(sync.loaded),
         files_skipped=sync.skipped,
         records_unchanged=sum(f.unchanged for f in sync.loaded),
+        batch_records={stream: landed["records"] for stream, landed in sync.landed_by_stream().items()},
         landing_notes=sync.notes,
         streams=warehouse.reconciliation(figures_from) if figures_from else [],
         expectations_evaluated=verdict.evaluated if verdict else 0,
@@ -51,6 +54,7 @@ def summarize_run(
         undeclared_keys={p.stream: p.undeclared_keys for p in parsed if p.undeclared_keys},
         airbyte_jobs=sync.jobs,
         data_docs=verdict.data_docs if verdict else None,
+        rejected_build=rejected_build,
         warehouse=settings.warehouse_path,
         readers=warehouse.readers_location(),
     )

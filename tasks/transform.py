@@ -20,7 +20,8 @@ from prefect.artifacts import create_link_artifact, create_table_artifact
 from elt.adapters import adapters_for
 from elt.quality import data_docs_site
 from elt.settings import Settings
-from elt.warehouse import Merge, build_schema_name, build_schema_prefix
+from elt.summary import RunStatus
+from elt.warehouse import Merge, Warehouse, build_schema_name, build_schema_prefix
 from tasks._retries import explain_faults
 
 
@@ -41,8 +42,11 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class PlannedBuild:
+    """The audit build a run makes; or, ``rejected``, the build whose closed gate holds its batch back."""
+
     batch_id: int
     build_schema: str
+    rejected: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,23 +66,45 @@ class BackfillWindow:
 
 @task(name="plan-build")
 @explain_faults
-def plan_build(settings: Settings, backfill: BackfillWindow | None = None) -> PlannedBuild | None:
+def plan_build(
+    settings: Settings, backfill: BackfillWindow | None = None, *, force: bool = False
+) -> PlannedBuild | None:
     """Name the audit build to make, or None when the last publication already covers every batch.
 
     Deciding from the warehouse's state, not from this run's sync, is what lets a rerun repair a crash: a
     build of the latest batch that dbt left with failed nodes is built again (``dbt retry``, only those
-    nodes). A backfill always builds. Any other build that neither a publication nor a run's summary names
-    was left by a run that died before its report: nothing will retry, judge or show it, so it is dropped.
+    nodes). A batch whose build the gate rejected is not built again (the same data would close it again, and
+    alert again) until a new batch lands, a backfill asks, or ``force`` does. Any other build that neither a
+    publication nor a run's summary names was left by a run that died before its report: nothing will retry,
+    judge or show it, so it is dropped.
     """
     warehouse = adapters_for(settings).warehouse
     latest = warehouse.latest_batch()
     published = warehouse.last_publication()
     planned = None
     if latest is not None and (backfill is not None or published is None or published.batch_id < latest):
-        unfinished = _unfinished_build(settings.dbt_target_dir, latest)
-        planned = PlannedBuild(latest, unfinished or build_schema_name(latest, datetime.now(UTC)))
+        rejected = None if backfill is not None or force else _rejected_build(warehouse, latest)
+        if rejected is not None:
+            get_run_logger().info(
+                "batch %s was rejected by %s and nothing new has landed: not built again (elt run --force does)",
+                latest,
+                rejected,
+            )
+            planned = PlannedBuild(latest, rejected, rejected=True)
+        else:
+            unfinished = _unfinished_build(settings.dbt_target_dir, latest)
+            planned = PlannedBuild(latest, unfinished or build_schema_name(latest, datetime.now(UTC)))
     remove_build_files(settings, warehouse.drop_abandoned_builds(retry=planned.build_schema if planned else None))
     return planned
+
+
+def _rejected_build(warehouse: Warehouse, batch_id: int) -> str | None:
+    """The build of ``batch_id`` that the last run to build anything made, if its gate closed."""
+    last = warehouse.last_run(skip_status=RunStatus.UP_TO_DATE.value)
+    if last is None or last.status != RunStatus.GATE_CLOSED.value:
+        return None
+    build = json.loads(last.summary_json).get("build_schema")
+    return build if isinstance(build, str) and build.startswith(build_schema_prefix(batch_id)) else None
 
 
 def remove_build_files(settings: Settings, builds: Iterable[str]) -> None:

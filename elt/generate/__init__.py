@@ -14,10 +14,10 @@ from elt.generate._defects import (
     SALES_DEFECT_BASE_RATES,
     SALES_QUARANTINE_REASONS,
 )
-from elt.generate._expected import EXPECTED_FILE
+from elt.generate._expected import EXPECTED_FILE, held_days
 from elt.generate._figures import expected_figures, mismatches, published_figures
 from elt.generate._generator import generate
-from elt.generate._options import GenerateOptions
+from elt.generate._options import GenerateOptions, continuing
 
 __all__ = [
     "EXPECTED_FILE",
@@ -27,8 +27,10 @@ __all__ = [
     "SALES_DEFECT_BASE_RATES",
     "SALES_QUARANTINE_REASONS",
     "GenerateOptions",
+    "continuing",
     "expected_figures",
     "generate",
+    "held_days",
     "mismatches",
     "published_figures",
 ]

@@ -18,17 +18,24 @@ EXPECTED_FILE = "_expected.json"
 
 def read_expected_days(landing_dir: Path, seed: int, dimensions: dict[str, int]) -> dict[str, dict]:
     """The per-day entries already in the folder; refuses a folder generated with another seed or sizes."""
-    path = landing_dir / EXPECTED_FILE
-    if not path.exists():
-        return {}
-    existing = json.loads(path.read_text(encoding="utf-8"))
-    if existing.get("seed") != seed or existing.get("dimensions") != dimensions:
+    existing = _read(landing_dir)
+    if existing and (existing.get("seed") != seed or existing.get("dimensions") != dimensions):
         raise ValueError(
             f"{landing_dir} holds data generated with seed {existing.get('seed')} and dimensions "
             f"{existing.get('dimensions')}; adding days with seed {seed} and {dimensions} would mix "
             "incompatible data: use an empty folder"
         )
     return existing.get("by_day", {})
+
+
+def held_days(landing_dir: Path) -> dict[str, dict]:
+    """The folder's per-day entries, unchecked: what a call that names no dates and sizes continues."""
+    return _read(landing_dir).get("by_day", {})
+
+
+def _read(landing_dir: Path) -> dict:
+    path = landing_dir / EXPECTED_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def expected_document(seed: int, dimensions: dict[str, int], dimension_figures: dict, by_day: dict) -> dict:

@@ -11,6 +11,8 @@ ID_EPOCH = datetime.date(2000, 1, 1)
 IDS_PER_DAY = 1_000_000_000
 REVIEWS_PER_SALE = 0.05
 MIN_REVIEWS_PER_DAY = 20
+# The demo's week: 100,000 sales over 7 days. A day added later gets the same share, not 100,000 of its own.
+DEMO_SALES_ROWS_PER_WEEK = 100_000
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,30 @@ class GenerateOptions:
 def first_id_of(day: datetime.date) -> int:
     """The id before the first record of ``day``: ids of that day are this plus 1, 2, 3, ..."""
     return (day - ID_EPOCH).days * IDS_PER_DAY
+
+
+def continuing(
+    held: dict[str, dict],
+    today: datetime.date,
+    days: int,
+    start_date: datetime.date | None = None,
+    rows_per_day: int | None = None,
+) -> tuple[datetime.date, int]:
+    """First day and sales rows of a call, where it names them or not: by default it continues the folder.
+
+    ``held`` is ``_expected.json``'s per-day entries. An empty folder gets the days that end yesterday (the
+    gate's freshness then holds on a demo run) at the demo's weekly volume. A folder with days gets the day
+    after its newest, at that day's volume, so that adding a day does not trip the gate's daily-volume check.
+    """
+    newest = max(held) if held else None
+    if start_date is None:
+        start_date = (
+            datetime.date.fromisoformat(newest) + datetime.timedelta(days=1)
+            if newest
+            else today - datetime.timedelta(days=days)
+        )
+    if rows_per_day is not None:
+        return start_date, rows_per_day * days
+    if newest:
+        return start_date, held[newest]["streams"]["sales"]["landed"] * days
+    return start_date, round(DEMO_SALES_ROWS_PER_WEEK * days / 7)

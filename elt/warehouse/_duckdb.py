@@ -331,8 +331,7 @@ class DuckDBWarehouse:
         pending = self._pending_records()
         with self.transaction() as con:
             for _, record in pending:
-                run = RunRecord(record["run_id"], record["status"], record["summary_json"], record["summary_markdown"])
-                self._record_run(con, run, record["finished_at"])
+                self._record_run(con, _run_record(record), record["finished_at"])
         for file, _ in pending:
             file.unlink()
 
@@ -364,9 +363,10 @@ class DuckDBWarehouse:
             [run.run_id, run.status, finished_at, run.summary_json, run.summary_markdown],
         )
 
-    def last_run_markdown(self) -> str | None:
-        if pending := self._pending_records():
-            return pending[-1][1]["summary_markdown"]
+    def last_run(self, skip_status: str | None = None) -> RunRecord | None:
+        pending = [record for _, record in self._pending_records() if record["status"] != skip_status]
+        if pending:
+            return _run_record(pending[-1])
         if not self.path.exists():
             return None
         with self.connect(read_only=True) as con:
@@ -377,9 +377,11 @@ class DuckDBWarehouse:
             if not exists or not exists[0]:
                 return None
             row = con.execute(
-                f"select summary_markdown from {META_SCHEMA}.runs order by finished_at desc limit 1"
+                f"select run_id, status, summary_json, summary_markdown from {META_SCHEMA}.runs"
+                " where status is distinct from ? order by finished_at desc limit 1",
+                [skip_status],
             ).fetchone()
-        return row[0] if row else None
+        return RunRecord(*row) if row else None
 
     def dbt_env(self, build_schema: str) -> dict[str, str]:
         return {
@@ -408,3 +410,8 @@ class DuckDBWarehouse:
     def sqlalchemy_connect_args(self) -> dict[str, Any]:
         config = self.engine_config()
         return {"config": config} if config else {}
+
+
+def _run_record(record: dict[str, str]) -> RunRecord:
+    """A run's record as ``pending_runs/`` keeps it."""
+    return RunRecord(record["run_id"], record["status"], record["summary_json"], record["summary_markdown"])

@@ -408,12 +408,16 @@ class SnowflakeWarehouse:
             [run.run_id, run.status, run.summary_json, run.summary_markdown],
         )
 
-    def last_run_markdown(self) -> str | None:
+    def last_run(self, skip_status: str | None = None) -> RunRecord | None:
         with self.session() as session:
             if "RUNS" not in self._relations(session, META_SCHEMA):
                 return None
-            rows = session.execute(f"select summary_markdown from {META_SCHEMA}.runs order by finished_at desc limit 1")
-        return rows[0][0] if rows else None
+            rows = session.execute(
+                f"select run_id, status, to_json(summary_json), summary_markdown from {META_SCHEMA}.runs"
+                " where status is distinct from %s order by finished_at desc limit 1",
+                [skip_status],
+            )
+        return RunRecord(*rows[0]) if rows else None
 
     def dbt_env(self, build_schema: str) -> dict[str, str]:
         """What dbt's ``cloud`` target reads (dbt/profiles.yml): the connection, and the key as a file.

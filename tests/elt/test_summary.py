@@ -7,7 +7,16 @@ import json
 from elt.summary import RunStatus, RunSummary
 from elt.warehouse import StreamFigures
 
-SALES = StreamFigures("sales", landed=10, in_raw=10, duplicates=1, valid=8, quarantined=1, quarantine_rate=0.1)
+SALES = StreamFigures(
+    "sales",
+    landed=10,
+    in_raw=10,
+    duplicates=1,
+    valid=8,
+    quarantined=1,
+    quarantine_rate=0.1,
+    quarantined_by_reason={"malformed_line": 1},
+)
 
 
 def _summary(**changes) -> RunSummary:
@@ -20,6 +29,7 @@ def _summary(**changes) -> RunSummary:
         "files_loaded": 2,
         "files_skipped": 5,
         "streams": [SALES],
+        "batch_records": {"sales": 4},
         "expectations_evaluated": 40,
     }
     return RunSummary(**{**fields, **changes})
@@ -29,7 +39,14 @@ def test_a_reported_run_shows_its_files_and_gate() -> None:
     markdown = _summary().to_markdown()
     assert "**Batch:** 3 (2 files loaded, 5 already ingested)" in markdown
     assert "**Gate:** open (40 expectations evaluated, 0 warnings)" in markdown
-    assert "| sales | 10 | 10 | 1 | 8 | 1 | - | 8 |" in markdown
+    assert "| sales | 4 | 10 | 10 | 1 | 8 | 1 | 8 |" in markdown, "this batch, then the totals"
+    assert "**Quarantined by reason:**\n- sales: malformed_line 1" in markdown
+
+
+def test_a_closed_gate_publishes_nothing_of_its_build() -> None:
+    markdown = _summary(status=RunStatus.GATE_CLOSED, published_build="audit_b000002_x").to_markdown()
+    assert "| sales | 4 | 10 | 10 | 1 | 8 | 1 | - |" in markdown
+    assert "(published: none of this build; analytics keeps the build above)" in markdown
 
 
 def test_a_run_with_nothing_new_says_it_built_nothing() -> None:
@@ -44,5 +61,5 @@ def test_the_record_of_a_run_killed_after_its_commit_says_what_it_lacks() -> Non
     markdown = summary.to_markdown()
     assert "**Report:** missing: the run stopped after its publish committed" in markdown
     assert "files loaded" not in markdown and "expectations evaluated" not in markdown
-    assert "| sales | 10 | 10 | 1 | 8 | 1 | - | 8 |" in markdown, "the build's figures are shown"
+    assert "| sales | - | 10 | 10 | 1 | 8 | 1 | 8 |" in markdown, "the build's figures are shown"
     assert json.loads(summary.to_json())["reported"] is False

@@ -158,6 +158,30 @@ def test_defects_above_the_threshold_close_the_gate_and_leave_analytics_unchange
         ).fetchone()
     assert status == RunStatus.GATE_CLOSED.value
     assert "quarantine rate of sales" in json.dumps(json.loads(summary)["failed_expectations"])
+    rejected, builds = json.loads(summary)["build_schema"], _builds(data_dir)
+    assert rejected in builds
+
+    # Nothing new: the rejected batch is not built (nor judged, nor announced) again.
+    held = pipeline()
+
+    assert (held.status, held.build_schema, held.rejected_build) == (RunStatus.UP_TO_DATE, None, rejected)
+    assert f"it closed on build `{rejected}` of the latest batch" in held.to_markdown()
+    assert _builds(data_dir) == builds
+    # Asked to, it builds the batch again: a new build, judged by the same gate.
+    with pytest.raises(GateClosedError, match="quarantine rate of sales"):
+        pipeline(force=True)
+    assert len(set(_builds(data_dir)) - set(builds)) == 1
+
+
+def _builds(data_dir: Path) -> list[str]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return [
+            name
+            for (name,) in con.execute(
+                "select schema_name from information_schema.schemata where starts_with(schema_name, 'audit_')"
+                " order by 1"
+            ).fetchall()
+        ]
 
 
 def _sales_file(landing: Path, day: dt.date) -> str:

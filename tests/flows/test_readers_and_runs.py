@@ -139,7 +139,7 @@ def test_readers_and_a_holder_of_the_warehouse_never_fail_a_publishing_run(
     # The run record waited for the holder: kept aside, shown by `elt status`, stored by the next run.
     warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb")
     assert [p.stem for p in warehouse.pending_runs.iterdir()] == [summary.run_id]
-    assert warehouse.last_run_markdown() == summary.to_markdown()
+    assert warehouse.last_run().summary_markdown == summary.to_markdown()
     assert elt().status is RunStatus.UP_TO_DATE
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
         runs = con.execute("select run_id from elt_meta.runs order by finished_at").fetchall()

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from holders import holding
 
-from elt.warehouse import DuckDBWarehouse, Merge, WarehouseBusyError
+from elt.warehouse import DuckDBWarehouse, Merge, RunRecord, WarehouseBusyError
 from elt.warehouse import _duckdb as duckdb_module
 
 
@@ -150,10 +150,11 @@ def test_a_run_record_refused_by_a_holder_is_kept_and_stored_by_the_next_save(wa
     with holding("read_only", warehouse.path), pytest.raises(WarehouseBusyError):
         warehouse.save_run("run-1", "published", '{"n": 1}', "# run 1")
 
-    assert warehouse.last_run_markdown() == "# run 1", "elt status shows it meanwhile"
+    assert warehouse.last_run().summary_markdown == "# run 1", "elt status shows it meanwhile"
     warehouse.save_run("run-2", "up to date", '{"n": 2}', "# run 2")
 
-    assert warehouse.last_run_markdown() == "# run 2"
+    assert warehouse.last_run() == RunRecord("run-2", "up to date", '{"n": 2}', "# run 2")
+    assert warehouse.last_run(skip_status="up to date") == RunRecord("run-1", "published", '{"n": 1}', "# run 1")
     with warehouse.connect(read_only=True) as con:
         stored = con.execute("select run_id, status from elt_meta.runs order by finished_at").fetchall()
     assert stored == [("run-1", "published"), ("run-2", "up to date")]

@@ -128,7 +128,7 @@ def test_the_publishing_runs_record_commits_with_the_publication(warehouse: Duck
     run = RunRecord("run-1", "published", '{"build_schema": "audit_b000001_x"}', "# recorded at the commit")
 
     warehouse.publish("audit_b000001_x", 1, ["fct_a"], run=run)
-    assert warehouse.last_run_markdown() == "# recorded at the commit"
+    assert warehouse.last_run().summary_markdown == "# recorded at the commit"
     refused = RunRecord("run-2", "published", "{}", "# never")
     with pytest.raises(ValueError, match="missing relations"):
         warehouse.publish("audit_b000001_x", 1, ["fct_a", "dim_missing"], run=refused)

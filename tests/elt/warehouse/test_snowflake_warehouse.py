@@ -259,13 +259,14 @@ def test_latest_batch_is_the_newest_airbyte_job_in_raw(warehouse: RecordingWareh
 
 def test_runs_are_saved_and_the_last_summary_read_back(settings: SnowflakeSettings) -> None:
     warehouse = SnowflakeWarehouse(settings, [])
-    assert warehouse.last_run_markdown() is None  # no meta schema yet
+    assert warehouse.last_run() is None  # no meta schema yet
 
     warehouse.ensure_schemas()
     warehouse.save_run("run-1", "Completed", '{"batch": 1}', "# first")
     warehouse.save_run("run-2", "Failed", '{"batch": 2, "gate": "closed"}', "# second")
 
-    assert warehouse.last_run_markdown() == "# second"
+    assert warehouse.last_run() == RunRecord("run-2", "Failed", '{"batch":2,"gate":"closed"}', "# second")
+    assert warehouse.last_run(skip_status="Failed").summary_markdown == "# first"
     warehouse.save_run("run-1", "Completed", '{"batch": 1, "reported": true}', "# first, reported")
     assert _sql(warehouse, "select run_id, summary_markdown from elt_meta.runs order by run_id") == [
         ("run-1", "# first, reported"),

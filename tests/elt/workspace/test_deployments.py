@@ -1,17 +1,20 @@
-"""prefect.yaml against a real server: the local deployments run `elt` through a process worker and on
-`elt.batch.landed`; the Kubernetes ones register without an image build and fit the base job template.
+"""prefect.yaml against a real server: the local deployments run `elt` through a process worker and on the files
+`elt watch` announces; the Kubernetes ones register without an image build and fit the base job template.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
+import duckdb
 import kubernetes_validate
 import pytest
 from prefect.client.orchestration import get_client
@@ -20,8 +23,10 @@ from prefect.deployments import run_deployment
 from prefect.events import emit_event
 from prefect_kubernetes.worker import KubernetesWorkerJobConfiguration
 
+from elt.catalog import load_catalog
 from elt.generate import GenerateOptions, generate
-from elt.settings import PROJECT_ROOT
+from elt.settings import PROJECT_ROOT, Settings
+from elt.watch import LandingWatch, emit_arrivals
 from elt.workspace import BASE_JOB_TEMPLATE, kubernetes_pool_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
@@ -53,10 +58,19 @@ def _deployment_id(name: str):
         return client.read_deployment_by_name(f"elt/{name}").id
 
 
-def test_batch_landed_event_starts_one_run(local_deployments: None, prefect_server: str):
+def test_files_announced_by_the_watch_start_one_run_and_a_runs_own_batch_event_none(
+    local_deployments: None, prefect_server: str, tmp_path: Path
+):
     deployment_id = _deployment_id("on-landing-local")
-    for stream in ("sales", "reviews"):  # a burst: one event per batch, two batches close together
-        emit_event("elt.batch.landed", resource={"prefect.resource.id": f"elt.batch.{stream}"}, payload={})
+    # What a run emits for the batch it lands and builds itself: it must not start another run.
+    emit_event("elt.batch.landed", resource={"prefect.resource.id": "elt.batch.1"}, payload={})
+    landing = tmp_path / "landing"
+    generate(landing, GenerateOptions(sales_rows=300, days=2, start_date=dt.date(2026, 1, 1)))
+    watch = LandingWatch(landing, load_catalog(Settings().catalog_path), tmp_path / "watch.json", _announce)
+    arrivals = [watch.step(), watch.step()]  # the files settle between two scans, then are announced
+    generate(landing, GenerateOptions(sales_rows=100, days=1, start_date=dt.date(2026, 1, 3)))
+    arrivals += [watch.step(), watch.step()]  # a second burst soon after: its event falls in the same window
+    assert [len(a) for a in arrivals] == [0, 7, 0, 2], arrivals
     runs_of = FlowRunFilter(deployment_id={"any_": [deployment_id]})
     deadline = time.monotonic() + 60
     with get_client(sync_client=True) as client:
@@ -66,6 +80,10 @@ def test_batch_landed_event_starts_one_run(local_deployments: None, prefect_serv
         runs = client.read_flow_runs(flow_run_filter=runs_of)
         assert len(runs) == 1, runs
         client.delete_flow_run(runs[0].id)  # the worker test below runs the daily deployment alone
+
+
+def _announce(files: list[str]) -> None:
+    emit_arrivals(files, landing="local")
 
 
 def test_backfill_deployment_asks_for_the_date_range(local_deployments: None, prefect_server: str):
@@ -100,6 +118,41 @@ def test_process_worker_runs_elt_end_to_end(
     assert (tmp_path / "warehouse.duckdb").exists()
     text = slack.wait_for(lambda t: t.startswith("elt run published"))
     assert " records landed, " in text and " quarantined." in text
+
+
+def test_runs_started_together_take_turns_on_the_warehouse(
+    local_deployments: None, prefect_server: str, tmp_path: Path, prefect_api_url: str
+):
+    generate(tmp_path / "landing", GenerateOptions(sales_rows=1500, days=1, customers=200, products=40))
+    runs = [run_deployment("elt/daily-local", timeout=0) for _ in range(3)]
+    # One poll takes all three: the worker starts them at once, and each waits for the warehouse's slot.
+    worker = _prefect(
+        prefect_api_url,
+        "worker",
+        "start",
+        "--pool",
+        "elt-local",
+        "--run-once",
+        timeout=400,
+        ELT_DATA_DIR=str(tmp_path),
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+    )
+    with get_client(sync_client=True) as client:
+        states = [client.read_flow_run(run.id).state for run in runs]
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id={"any_": [run.id for run in runs]}))
+    assert all(state is not None and state.is_completed() for state in states), (
+        [s.message if s else None for s in states],
+        worker.stdout[-4000:] + worker.stderr[-4000:],
+    )
+    spans = sorted(
+        (min(t.start_time for t in own), max(t.end_time for t in own))
+        for own in ([t for t in tasks if t.flow_run_id == run.id and t.start_time] for run in runs)
+    )
+    assert len(spans) == 3
+    assert all(first_end <= next_start for (_, first_end), (next_start, _) in pairwise(spans)), spans
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        statuses = sorted(status for (status,) in con.execute("select status from elt_meta.runs").fetchall())
+    assert statuses == ["published", "up to date", "up to date"], "one built, the two after it found it done"
 
 
 def test_kubernetes_deployments_register_and_fit_the_template(applied_workspace: list[str], prefect_server: str):
