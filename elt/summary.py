@@ -10,6 +10,11 @@ from pathlib import Path
 from elt.sync import JobFigures
 from elt.warehouse import StreamFigures
 
+# What a message links instead of the Data Docs when ELT_DOCS_URL does not say where they are served.
+DOCS_URL_UNSET = (
+    "set ELT_DOCS_URL to the address $ELT_DATA_DIR/docs is served at (`elt docs serve`, a bucket) to link the Data Docs"
+)
+
 
 class RunStatus(StrEnum):
     PUBLISHED = "published"
@@ -35,6 +40,8 @@ class RunSummary:
     undeclared_keys: dict[str, dict[str, int]] = field(default_factory=dict)
     airbyte_jobs: list[JobFigures] = field(default_factory=list)
     data_docs: Path | None = None
+    # The Data Docs' http(s) address, when ELT_DOCS_URL says where the docs site is served.
+    data_docs_url: str | None = None
     warehouse: Path | None = None
     readers: str | None = None
     # False in the record a publish commits with its publication, which the run's report replaces: a run that
@@ -78,7 +85,9 @@ class RunSummary:
             found = ", ".join(f"`{k}` ({n})" for k, n in sorted(keys.items()))
             lines.append(f"- drift in {stream}: undeclared keys {found}")
         lines += [f"- Airbyte {job.describe()}" for job in self.airbyte_jobs]
-        docs = f"[{self.data_docs}]({self.data_docs.as_uri()})" if self.data_docs else "-"
+        docs = f"[{self.data_docs_url}]({self.data_docs_url})" if self.data_docs_url else "-"
+        if self.data_docs and not self.data_docs_url:
+            docs = f"`{self.data_docs}` (to read it in a browser: `elt docs serve`; {DOCS_URL_UNSET} here)"
         lines += [
             "",
             f"**Data Docs:** {docs}  ",

@@ -12,7 +12,7 @@ from elt.adapters import adapters_for
 from elt.parsing import ParseResult
 from elt.quality import GateVerdict
 from elt.settings import Settings
-from elt.summary import RunStatus, RunSummary
+from elt.summary import DOCS_URL_UNSET, RunStatus, RunSummary
 from elt.sync import SyncResult
 from elt.warehouse import RunRecord, WarehouseBusyError
 from tasks._retries import explain_faults
@@ -51,6 +51,7 @@ def summarize_run(
         undeclared_keys={p.stream: p.undeclared_keys for p in parsed if p.undeclared_keys},
         airbyte_jobs=sync.jobs,
         data_docs=verdict.data_docs if verdict else None,
+        data_docs_url=settings.docs_link(verdict.data_docs) if verdict and verdict.data_docs else None,
         warehouse=settings.warehouse_path,
         readers=warehouse.readers_location(),
     )
@@ -110,6 +111,6 @@ def report_run(settings: Settings, summary: RunSummary) -> None:
                 "build": summary.build_schema,
                 "failed": summary.failed_expectations,
                 "warnings": summary.gate_warnings,
-                "data_docs": summary.data_docs.as_uri() if summary.data_docs else None,
+                "data_docs": summary.data_docs_url or DOCS_URL_UNSET,
             },
         )
