@@ -12,7 +12,7 @@ export ELT_DATA_DIR ?= $(CURDIR)/data
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install lock run generate ui test lint format bench bench-scale bench-sync clean
+.PHONY: install lock run generate ui docs test lint format bench bench-scale bench-sync clean
 
 install: $(VENV)/.synced
 
@@ -36,6 +36,11 @@ run: generate
 
 ui: install
 	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+
+# Data Docs of every build kept and the dbt docs of the last publication, on http://127.0.0.1:$(DOCS_PORT)/
+DOCS_PORT ?= 8080
+docs: install
+	$(BIN)/elt docs serve --host 127.0.0.1 --port $(DOCS_PORT)
 
 $(CHECKOV):
 	$(PYTHON) -m venv .venv-checkov

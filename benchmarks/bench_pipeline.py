@@ -238,7 +238,7 @@ class Bench:
         self.floor()
         self.start_server()
         self.run("full", "published", self.expected())
-        self.disk = {name: _size(self.data / name) for name in ("landing", "lake", "warehouse.duckdb", "dbt", "gx")}
+        self.disk = {name: _size(self.data / name) for name in ("landing", "lake", "warehouse.duckdb", "dbt", "docs")}
         self.run("rerun, nothing new", "up to date", self.expected())
         self.generate("generate +1 day", START + dt.timedelta(days=self.days), 1, max(1, self.rows // self.days))
         self.run("1-day increment", "published", self.expected())

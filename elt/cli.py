@@ -1,4 +1,4 @@
-"""The ``elt`` command: generate demo data, run the pipeline, show the last run."""
+"""The ``elt`` command: generate demo data, run the pipeline, show the last run, serve the docs."""
 
 from __future__ import annotations
 
@@ -261,6 +261,59 @@ def prefect_apply(
     )
     for line in apply_workspace(plan):
         typer.echo(line)
+
+
+docs_app = typer.Typer(help="The docs site: each build's Data Docs and the dbt docs, served over HTTP.")
+app.add_typer(docs_app, name="docs")
+
+
+@docs_app.command("generate")
+def docs_generate(wait: WaitOption = False) -> None:
+    """Write the dbt docs (lineage, exposures, columns) of the last published build into $ELT_DATA_DIR/docs/dbt."""
+    from elt.adapters import adapters_for
+    from elt.docs import DbtDocsError, generate_dbt_docs
+    from elt.warehouse import WarehouseHeldError
+
+    settings = _settings()
+    try:
+        with adapters_for(settings).warehouse.run_lock(None if wait else settings.run_lock_wait_seconds):
+            build = generate_dbt_docs(settings, force=True)
+    except WarehouseHeldError as exc:
+        typer.echo(f"elt docs generate: {exc}; nothing was done. Run again later, or with --wait.", err=True)
+        raise typer.Exit(code=EXIT_WAREHOUSE_HELD) from exc
+    except DbtDocsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(f"dbt docs of {build} in {settings.dbt_docs_dir}" if build else "no build published yet: no dbt docs")
+
+
+@docs_app.command("serve")
+def docs_serve(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="0: any free port.")] = 8080,
+    host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
+) -> None:
+    """Serve $ELT_DATA_DIR/docs over HTTP: the builds' Data Docs, and the dbt docs brought up to date first."""
+    from elt.adapters import adapters_for
+    from elt.docs import DbtDocsError, docs_server, generate_dbt_docs
+    from elt.warehouse import WarehouseHeldError
+
+    settings = _settings()
+    try:
+        with adapters_for(settings).warehouse.run_lock(0):
+            build = generate_dbt_docs(settings)
+        typer.echo(f"dbt docs: {build}" if build else "dbt docs: none yet, no build is published")
+    except (WarehouseHeldError, DbtDocsError) as exc:
+        typer.echo(f"dbt docs not brought up to date ({exc}); `elt docs generate` later", err=True)
+    server = docs_server(settings.docs_dir, host, port)
+    address = f"http://{server.server_address[0]}:{server.server_address[1]}"
+    typer.echo(f"Serving {settings.docs_dir} at {address}/ (Ctrl+C stops it)")
+    typer.echo(f"For links to it in run summaries and events: ELT_DOCS_URL={address}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def _settings() -> Settings:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import quote, urlsplit
 
 import yaml
 from pydantic import (
@@ -147,6 +148,17 @@ def _memory_size(value: str) -> str:
             " units B, KB, MB, GB, TB (1000^i) or KiB, MiB, GiB, TiB (1024^i)"
         )
     return value.strip()
+
+
+def _http_url(value: str) -> str:
+    """A base URL that links can be made from: http(s), a host, no query; kept without its trailing slash."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            "must be the http(s) address the docs are served at, such as http://127.0.0.1:8080 (`elt docs serve`)"
+            " or https://docs.example.com/elt, without a query or fragment"
+        )
+    return value.strip().rstrip("/")
 
 
 def _not_a_file(path: Path) -> Path:
@@ -326,6 +338,11 @@ class Settings(_EnvSettings):
     warehouse_busy_seconds: float = Field(
         default=60, ge=0, description="How long a write waits for a process holding warehouse.duckdb, then fails."
     )
+    docs_url: Annotated[str, AfterValidator(_http_url)] | None = Field(
+        default=None,
+        description="Where $ELT_DATA_DIR/docs is served (`elt docs serve`, a bucket): the base of the Data Docs links"
+        " in the run summary and events; unset, they name the local path and how to serve it.",
+    )
     airbyte: AirbyteSettings = Field(default_factory=AirbyteSettings)
     snowflake: SnowflakeSettings = Field(default_factory=SnowflakeSettings)
     duckdb: DuckDBSettings = Field(default_factory=DuckDBSettings)
@@ -368,8 +385,23 @@ class Settings(_EnvSettings):
         return self.data_dir.resolve() / "warehouse.duckdb"
 
     @cached_property
+    def docs_dir(self) -> Path:
+        """The docs site's root, what ``elt docs serve`` serves: ``gx/<build>/`` (Data Docs) and ``dbt/`` (dbt docs)."""
+        return self.data_dir.resolve() / "docs"
+
+    @cached_property
     def gx_dir(self) -> Path:
-        return self.data_dir.resolve() / "gx"
+        return self.docs_dir / "gx"
+
+    @cached_property
+    def dbt_docs_dir(self) -> Path:
+        return self.docs_dir / "dbt"
+
+    def docs_link(self, page: Path) -> str | None:
+        """The http(s) address of a page of the docs site, when ``ELT_DOCS_URL`` says where it is served."""
+        if self.docs_url is None:
+            return None
+        return f"{self.docs_url}/{quote(page.relative_to(self.docs_dir).as_posix())}"
 
     @cached_property
     def dbt_target_dir(self) -> Path:

@@ -10,6 +10,11 @@ from pathlib import Path
 from elt.sync import JobFigures
 from elt.warehouse import StreamFigures
 
+# What a message links instead of the Data Docs when ELT_DOCS_URL does not say where they are served.
+DOCS_URL_UNSET = (
+    "set ELT_DOCS_URL to the address $ELT_DATA_DIR/docs is served at (`elt docs serve`, a bucket) to link the Data Docs"
+)
+
 
 class RunStatus(StrEnum):
     PUBLISHED = "published"
@@ -39,6 +44,8 @@ class RunSummary:
     data_docs: Path | None = None
     # A run that built nothing because the gate rejected the latest batch's build and nothing new has landed.
     rejected_build: str | None = None
+    # The Data Docs' http(s) address, when ELT_DOCS_URL says where the docs site is served.
+    data_docs_url: str | None = None
     warehouse: Path | None = None
     readers: str | None = None
     # False in the record a publish commits with its publication, which the run's report replaces: a run that
@@ -96,7 +103,9 @@ class RunSummary:
             found = ", ".join(f"`{k}` ({n})" for k, n in sorted(keys.items()))
             lines.append(f"- drift in {stream}: undeclared keys {found}")
         lines += [f"- Airbyte {job.describe()}" for job in self.airbyte_jobs]
-        docs = f"[{self.data_docs}]({self.data_docs.as_uri()})" if self.data_docs else "-"
+        docs = f"[{self.data_docs_url}]({self.data_docs_url})" if self.data_docs_url else "-"
+        if self.data_docs and not self.data_docs_url:
+            docs = f"`{self.data_docs}` (to read it in a browser: `elt docs serve`; {DOCS_URL_UNSET} here)"
         lines += [
             "",
             f"**Data Docs:** {docs}  ",

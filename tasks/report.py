@@ -12,7 +12,7 @@ from elt.adapters import adapters_for
 from elt.parsing import ParseResult
 from elt.quality import GateVerdict
 from elt.settings import Settings
-from elt.summary import RunStatus, RunSummary
+from elt.summary import DOCS_URL_UNSET, RunStatus, RunSummary
 from elt.sync import SyncResult
 from elt.warehouse import RunRecord, WarehouseBusyError
 from tasks._retries import explain_faults
@@ -55,6 +55,7 @@ def summarize_run(
         airbyte_jobs=sync.jobs,
         data_docs=verdict.data_docs if verdict else None,
         rejected_build=rejected_build,
+        data_docs_url=settings.docs_link(verdict.data_docs) if verdict and verdict.data_docs else None,
         warehouse=settings.warehouse_path,
         readers=warehouse.readers_location(),
     )
@@ -114,6 +115,6 @@ def report_run(settings: Settings, summary: RunSummary) -> None:
                 "build": summary.build_schema,
                 "failed": summary.failed_expectations,
                 "warnings": summary.gate_warnings,
-                "data_docs": summary.data_docs.as_uri() if summary.data_docs else None,
+                "data_docs": summary.data_docs_url or DOCS_URL_UNSET,
             },
         )

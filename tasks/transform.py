@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,26 +16,12 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
 from elt.adapters import adapters_for
+from elt.dbt_invocation import invoke_dbt
 from elt.quality import data_docs_site
 from elt.settings import Settings
 from elt.summary import RunStatus
 from elt.warehouse import Merge, Warehouse, build_schema_name, build_schema_prefix
 from tasks._retries import explain_faults
-
-
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """dbt's profile reads the target from env_var(); set it for the invocation only."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @dataclass(frozen=True)
@@ -212,14 +196,7 @@ def build_models(settings: Settings, build_schema: str, backfill: BackfillWindow
     # only what needs a reader: warnings and errors, which the task's log gets too.
     command += ["--log-path", str(target), "--log-level", "warn", "--log-level-file", "info"]
     before = _invocation_ids(target)
-    from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only when building
-
-    logger = get_run_logger()
-    with _environment(env):
-        try:
-            result = dbtRunner(callbacks=[_forward_problems(logger)]).invoke(command)
-        finally:
-            warehouse.release_dbt_connections()
+    result = invoke_dbt(warehouse, build_schema, command, [_forward_problems(get_run_logger())])
     kept = _keep_artifacts(target, command[0], before)
     if not result.success:
         failed = _node_results(target, FAILED_STATUSES) if "run_results.json" in kept.written else []

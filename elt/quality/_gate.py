@@ -1,17 +1,19 @@
 """Run the suites on an audit build with Great Expectations and turn the result into a verdict.
 
 The GX context is ephemeral: suites, results and the datasource (whose connection may carry credentials) live
-in memory; what is kept is each build's Data Docs site under ``$ELT_DATA_DIR/gx/<build>``.
+in memory; what is kept is each build's Data Docs site under ``$ELT_DATA_DIR/docs/gx/<build>``, made readable
+offline with the gate's verdict as its landing page (``elt.docs``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from elt.docs import finish_build_docs, suite_name
 from elt.quality._suites import CHECK, OBSERVED
 from elt.settings import Severity
 
@@ -68,7 +70,7 @@ def run_gate(
 ) -> GateVerdict:
     """Validate every table of ``suites`` in ``build_schema``; all SQL runs on the engine.
 
-    Each build gets its own Data Docs site, ``gx_dir/<build_schema>``, whose index shows that run's results only.
+    Each build gets its own Data Docs site, ``gx_dir/<build_schema>``, whose index is this verdict (``elt.docs``).
     ``connect_args`` (Snowflake's private key) go to the engine only: the context is ephemeral, nothing is saved.
     Great Expectations is imported here, when a gate runs: it takes seconds, which a run without a build skips.
     """
@@ -88,11 +90,13 @@ def run_gate(
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "show_how_to_buttons": False,
         },
     )
     engine_kwargs = {"connect_args": dict(connect_args)} if connect_args else {}
     source = context.data_sources.add_sql(name=_DATASOURCE, connection_string=sqlalchemy_url, kwargs=engine_kwargs)
     definitions: list[gx.ValidationDefinition] = []
+    tables: dict[str, str] = {}  # suite name -> the relation it validates
     try:
         engine = source.get_engine()
         present = _relations(engine, build_schema)
@@ -101,13 +105,17 @@ def run_gate(
             if table in missing:
                 continue
             asset = source.add_table_asset(name=table, table_name=table, schema_name=build_schema)
-            suite = context.suites.add_or_update(gx.ExpectationSuite(name=table, expectations=expectations))
             batches = asset.add_batch_definition_whole_table("all")
-            definitions.append(
-                context.validation_definitions.add_or_update(
-                    gx.ValidationDefinition(name=table, data=batches, suite=suite)
+            # One suite per severity: Data Docs then shows a table's warnings apart from what closes the gate.
+            for severity, chosen in _by_severity(expectations).items():
+                name = suite_name(table, severity)
+                suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=chosen))
+                definitions.append(
+                    context.validation_definitions.add_or_update(
+                        gx.ValidationDefinition(name=name, data=batches, suite=suite)
+                    )
                 )
-            )
+                tables[name] = table
         checkpoint = context.checkpoints.add_or_update(
             gx.Checkpoint(
                 name="publication_gate",
@@ -117,7 +125,7 @@ def run_gate(
         result = checkpoint.run(run_id=gx.RunIdentifier(run_name=build_schema))
         # Once, for every suite's results: a docs action would rebuild the whole site after each suite.
         context.build_data_docs(site_names=[_SITE])
-        outcomes = [(v.suite_name, o) for v in result.run_results.values() for o in v.results]
+        outcomes = [(tables[v.suite_name], o) for v in result.run_results.values() for o in v.results]
         unmet = [_absent(table) for table in missing]
         unmet += [
             _unmet(table, outcome, _first_unexpected_row(engine, build_schema, table, outcome))
@@ -127,14 +135,25 @@ def run_gate(
     finally:
         for datasource in {id(d): d for d in [source, *(v.data.data_asset.datasource for v in definitions)]}.values():
             release_connections(datasource)
-    docs = site / "index.html"
-    return GateVerdict(
+    verdict = GateVerdict(
         build_schema,
         evaluated=len(outcomes) + len(missing),
         failed=[f for f in unmet if f.severity is Severity.CRITICAL],
         warnings=[f for f in unmet if f.severity is not Severity.CRITICAL],
-        data_docs=docs if docs.exists() else None,
     )
+    return replace(verdict, data_docs=finish_build_docs(site, verdict))
+
+
+def _by_severity(expectations: list[Expectation]) -> dict[Severity, list[Expectation]]:
+    grouped: dict[Severity, list[Expectation]] = {}
+    for expectation in expectations:
+        grouped.setdefault(_severity(expectation.severity), []).append(expectation)
+    return grouped
+
+
+def _severity(value: Any) -> Severity:
+    """Ours, from Great Expectations' ``FailureSeverity`` (or its value)."""
+    return Severity(getattr(value, "value", value))
 
 
 def data_docs_site(gx_dir: Path, build_schema: str) -> Path:
@@ -212,7 +231,7 @@ def _unmet(table: str, outcome: ExpectationValidationResult, row: dict[str, Any]
         check=(config.meta or {}).get(CHECK, f"{table}.{config.type}"),
         expectation=config.type,
         description=description,
-        severity=Severity(getattr(config.severity, "value", config.severity)),
+        severity=_severity(config.severity),
         unexpected=unexpected if isinstance(unexpected, int) else None,
         observed=observed,
     )

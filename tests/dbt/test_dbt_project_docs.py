@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.request import urlopen
 
 import duckdb
 import pytest
 from dbt_project_fixture import DbtRun, create_fixture_warehouse, failures, invoke_dbt
+from typer.testing import CliRunner
 
+from elt.adapters import adapters_for
+from elt.cli import app
+from elt.docs import docs_server
+from elt.settings import Settings
 from tasks.transform import published_models
 
 
@@ -29,6 +40,42 @@ def test_docs_generate_catalogs_the_marts_as_built(dbt_build: DbtRun) -> None:
     for mart in marts:
         assert set(catalogued[mart]["columns"]) == set(declared[mart]), mart
     assert (dbt_build.target_path / "index.html").exists()
+
+
+def test_elt_docs_generate_serves_the_dbt_docs_of_the_last_publication(
+    dbt_build: DbtRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ELT_DATA_DIR", str(tmp_path))
+    settings = Settings()
+    warehouse = adapters_for(settings).warehouse
+    warehouse.release_dbt_connections()  # the build's connection, so that its file is whole on disk
+    shutil.copyfile(dbt_build.warehouse_path, settings.warehouse_path)
+    warehouse.ensure_schemas()
+    with duckdb.connect(str(settings.warehouse_path)) as connection:
+        connection.execute("insert into elt_meta.publications values (?, 2, ?)", [dbt_build.schema, datetime.now(UTC)])
+
+    result = CliRunner().invoke(app, ["docs", "generate"])
+
+    assert result.exit_code == 0, result.output
+    assert f"dbt docs of {dbt_build.schema}" in result.output
+    server = docs_server(settings.docs_dir, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        with urlopen(base) as front, urlopen(base + "dbt/index.html") as page:
+            front_page, dbt_page = front.read().decode(), page.read().decode()
+        with urlopen(base + "dbt/catalog.json") as catalog:
+            catalogued = {node["metadata"]["name"] for node in json.load(catalog)["nodes"].values()}
+        with urlopen(base + "dbt/manifest.json") as manifest:
+            exposures = json.load(manifest)["exposures"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert 'href="dbt/index.html"' in front_page and dbt_build.schema in front_page
+    assert {"fct_sales", "dim_customer", "mart_daily_revenue"} <= catalogued
+    assert exposures, "lineage to the BI tools"
+    remote = re.findall(r"<(?:script|link)\b[^>]*\b(?:src|href)=[\"']?(?:https?:)?//[^>]*>", dbt_page)
+    assert remote == [], "dbt's docs page loads nothing from the network"
 
 
 def test_exposures_name_every_bi_mart(dbt_build: DbtRun) -> None:

@@ -56,6 +56,9 @@ NONSENSE = [
     ("ELT_DUCKDB_MEMORY_LIMIT", "150%", "=150%: must be an amount of memory"),
     ("ELT_DUCKDB_THREADS", "0", "=0: must be greater than or equal to 1"),
     ("ELT_DUCKDB_THREADS", "all", "=all: must be a valid integer"),
+    ("ELT_DOCS_URL", "127.0.0.1:8080", "=127.0.0.1:8080: must be the http(s) address the docs are served at"),
+    ("ELT_DOCS_URL", "file:///data/docs", "=file:///data/docs: must be the http(s) address"),
+    ("ELT_DOCS_URL", "https://docs.example.com/?a=1", "=https://docs.example.com/?a=1: must be the http(s) address"),
 ]
 
 
@@ -191,6 +194,16 @@ def test_allowed_values_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert settings.gate.quarantine_rate_max == {"sales": 1.0, "reviews": 0.05, "customers": 0.0}
     assert settings.keep_builds == 1
+
+
+def test_the_docs_url_is_the_base_of_links_to_the_docs_site(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ELT_DATA_DIR", str(tmp_path))
+    page = tmp_path.resolve() / "docs" / "gx" / "audit_b000001_x" / "index.html"
+    assert Settings().docs_link(page) is None, "unset: no link"
+
+    monkeypatch.setenv("ELT_DOCS_URL", "https://docs.example.com/elt/")
+
+    assert Settings().docs_link(page) == "https://docs.example.com/elt/gx/audit_b000001_x/index.html"
 
 
 def test_elt_run_stops_before_any_work_with_one_clean_paragraph(

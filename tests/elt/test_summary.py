@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from elt.summary import RunStatus, RunSummary
 from elt.warehouse import StreamFigures
@@ -63,3 +64,18 @@ def test_the_record_of_a_run_killed_after_its_commit_says_what_it_lacks() -> Non
     assert "files loaded" not in markdown and "expectations evaluated" not in markdown
     assert "| sales | - | 10 | 10 | 1 | 8 | 1 | 8 |" in markdown, "the build's figures are shown"
     assert json.loads(summary.to_json())["reported"] is False
+
+
+def test_the_data_docs_are_linked_over_http_where_elt_docs_url_is_set() -> None:
+    url = "https://docs.example.com/elt/gx/audit_b000003_x/index.html"
+    markdown = _summary(data_docs=Path("/data/docs/gx/audit_b000003_x/index.html"), data_docs_url=url).to_markdown()
+    assert f"**Data Docs:** [{url}]({url})" in markdown
+    assert "file://" not in markdown
+
+
+def test_unlinked_data_docs_name_their_path_and_how_to_serve_them() -> None:
+    markdown = _summary(data_docs=Path("/data/docs/gx/audit_b000003_x/index.html")).to_markdown()
+    assert "**Data Docs:** `/data/docs/gx/audit_b000003_x/index.html` (to read it in a browser: `elt docs serve`;" in (
+        markdown
+    )
+    assert "set ELT_DOCS_URL" in markdown and "file://" not in markdown

@@ -100,7 +100,7 @@ def test_next_day_processes_only_the_new_files(pipeline, data_dir: Path, monkeyp
             ).fetchall()
         ]
     assert builds == [summary.build_schema], "the first day's build was pruned"
-    assert [site.name for site in (data_dir / "gx").iterdir()] == builds, "its Data Docs went with it"
+    assert [site.name for site in (data_dir / "docs" / "gx").iterdir()] == builds, "its Data Docs went with it"
     assert [target.name for target in (data_dir / "dbt").iterdir()] == builds, "and its dbt artifacts"
 
 

@@ -197,4 +197,4 @@ def test_after_the_last_run_everything_is_as_if_no_run_had_been_killed(chain: Ch
     builds = _audit_builds(warehouse)
     assert builds <= recorded | set(_publications(warehouse))
     assert {path.name for path in (chain.data_dir / "dbt").iterdir()} <= builds
-    assert {path.name for path in (chain.data_dir / "gx").iterdir()} <= builds
+    assert {path.name for path in (chain.data_dir / "docs" / "gx").iterdir()} <= builds

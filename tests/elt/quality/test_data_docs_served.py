@@ -1,0 +1,152 @@
+"""A build's Data Docs as a person reads them: served over HTTP by `elt docs serve`, with no asset from the
+network, stating the gate's verdict, each failed check's severity and what it observed."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html import escape
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote, urljoin
+from urllib.request import urlopen
+
+import pytest
+from audit_build import BATCH_TIMES, BUILD, Warehouse
+
+from elt.quality import GateVerdict
+from elt.settings import Settings
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture
+def settings(clean_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("ELT_DATA_DIR", str(tmp_path / "data"))
+    settings = Settings()
+    settings.warehouse_path.parent.mkdir(parents=True)
+    shutil.copyfile(clean_build, settings.warehouse_path)
+    return settings
+
+
+@contextmanager
+def served(settings: Settings) -> Iterator[str]:
+    """`elt docs serve` on a free port of 127.0.0.1, in its own process: its base URL while it runs."""
+    command = [sys.executable, "-c", "from elt.cli import app; app()", "docs", "serve", "--port", "0"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ)
+    try:
+        assert server.stdout is not None
+        output = []
+        for line in server.stdout:
+            output.append(line)
+            if match := re.search(r" at (http://127\.0\.0\.1:\d+/) ", line):
+                yield match[1]
+                break
+        else:
+            pytest.fail("elt docs serve stopped before serving:\n" + "".join(output))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _get(url: str) -> str:
+    with urlopen(url) as response:
+        assert response.status == 200
+        return response.read().decode("utf-8")
+
+
+class _Assets(HTMLParser):
+    """What a page loads from elsewhere: scripts, stylesheets and images with a remote address."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.remote: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if (tag, name) in {("script", "src"), ("link", "href"), ("img", "src")} and _remote(value or ""):
+                self.remote.append(f"<{tag} {name}={value}>")
+
+
+def _remote(address: str) -> bool:
+    return address.startswith(("http://", "https://", "//"))
+
+
+def _remote_assets(html: str) -> list[str]:
+    parser = _Assets()
+    parser.feed(html)
+    return parser.remote + re.findall(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)", html)
+
+
+def _site_pages(settings: Settings) -> list[str]:
+    """Every page of the build's Data Docs, as a path of the docs site."""
+    site = settings.gx_dir / BUILD
+    return [quote(page.relative_to(settings.docs_dir).as_posix()) for page in sorted(site.rglob("*.html"))]
+
+
+def _validate(settings: Settings, tables: tuple[str, ...]) -> GateVerdict:
+    return Warehouse(settings.warehouse_path, settings.gx_dir).validate(tables=tables)
+
+
+def test_the_data_docs_of_a_closed_build_show_the_verdict_severities_and_observed_values(settings: Settings) -> None:
+    warehouse = Warehouse(settings.warehouse_path, settings.gx_dir)
+    # The newest day's sales three times over: revenue above 2x the median (critical), 3 deviations (warning).
+    warehouse.plant(
+        "".join(
+            f"insert into {BUILD}.fct_sales_delta select sale_id + {offset}, * exclude (sale_id, _airbyte_raw_id),"
+            f" _airbyte_raw_id || '-{offset}' from {BUILD}.fct_sales"
+            f" where date_key = (select max(date_key) from {BUILD}.dim_date) and sale_id < 1000000;"
+            for offset in (1_000_000, 2_000_000)
+        )
+    )
+    verdict = _validate(settings, ("mart_daily_revenue",))
+    assert not verdict.passed and verdict.warnings
+    (critical,), (warning,) = verdict.failed, verdict.warnings
+
+    with served(settings) as base:
+        front = _get(base)
+        page = _get(urljoin(base, f"gx/{BUILD}/index.html"))
+        pages = {path: _get(urljoin(base, path)) for path in _site_pages(settings)}
+
+    assert f"gx/{BUILD}/index.html" in front and "CLOSED" in front
+    assert f"Build {BUILD}: gate CLOSED on 1 critical failure" in page
+    for failure, label in ((critical, "critical"), (warning, "warning")):
+        row = page.split(f"<code>{failure.check}</code>", 1)[1].split("</tr>", 1)[0]
+        assert failure.observed and escape(failure.observed) in row
+        before = page.split(f"<code>{failure.check}</code>", 1)[0].rsplit("<tr>", 1)[1]
+        assert f">{label}</span>" in before
+    (warnings_page,) = [html for path, html in pages.items() if "%28warnings%29" in path and "validations" in path]
+    assert "gate CLOSED" in warnings_page
+    assert '<span class="elt-severity elt-warning">warning</span>' in warnings_page
+    assert "a failure here is reported, it never closes the gate" in warnings_page
+    assert {path: _remote_assets(html) for path, html in pages.items() if _remote_assets(html)} == {}
+
+
+def test_the_data_docs_of_a_build_with_only_warnings_do_not_look_failed(settings: Settings) -> None:
+    Warehouse(settings.warehouse_path, settings.gx_dir).plant(  # one malformed sale in the newest batch
+        f"insert into {BUILD}.sales_quarantine_delta values"
+        f" (990001, 'malformed_line', 'planted', 'planted-1', timestamptz '{BATCH_TIMES[2]}')"
+    )
+    verdict = _validate(settings, ("rpt_reconciliation",))
+    assert verdict.passed
+    (warning,) = verdict.warnings
+
+    with served(settings) as base:
+        front = _get(base)
+        page = _get(urljoin(base, f"gx/{BUILD}/index.html"))
+        pages = [_get(urljoin(base, path)) for path in _site_pages(settings)]
+
+    assert "CLOSED" not in front + page
+    assert f"Build {BUILD}: gate open, {verdict.evaluated} checks evaluated, 1 warning" in page
+    assert "<h2>Critical failures (0): they close the gate</h2>\n<p>None.</p>" in page
+    row = page.split(f"<code>{warning.check}</code>", 1)[1].split("</tr>", 1)[0]
+    assert warning.observed and escape(warning.observed) in row
+    assert '<span class="elt-severity elt-warning">warning</span>' in page
+    assert '<span class="elt-severity elt-critical">' not in "".join(pages), "no failure is labelled critical"
+    assert all("gate open" in html for html in pages)
+    assert [assets for html in [front, *pages] if (assets := _remote_assets(html))] == []
