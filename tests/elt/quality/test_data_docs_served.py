@@ -128,13 +128,14 @@ def test_the_data_docs_of_a_closed_build_show_the_verdict_severities_and_observe
 
 
 def test_the_data_docs_of_a_build_with_only_warnings_do_not_look_failed(settings: Settings) -> None:
-    Warehouse(settings.warehouse_path, settings.gx_dir).plant(  # one malformed sale in the newest batch
-        f"insert into {BUILD}.sales_quarantine_delta values"
-        f" (990001, 'malformed_line', 'planted', 'planted-1', timestamptz '{BATCH_TIMES[2]}')"
+    Warehouse(settings.warehouse_path, settings.gx_dir).plant(  # 60 malformed sales in the earlier batch: > 5%
+        f"insert into {BUILD}.sales_quarantine_delta select 990000 + i, 'malformed_line', 'planted', 'planted-' || i,"
+        f" timestamptz '{BATCH_TIMES[1]}' from range(60) t(i)"
     )
     verdict = _validate(settings, ("rpt_reconciliation",))
     assert verdict.passed
     (warning,) = verdict.warnings
+    assert warning.check == "rpt_reconciliation.earlier_batch_quarantine_rate"
 
     with served(settings) as base:
         front = _get(base)
