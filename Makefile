@@ -34,8 +34,11 @@ generate: install
 run: generate
 	$(BIN)/elt run
 
+# The server renders the Slack messages' run links from PREFECT_UI_URL; a client (`elt`, a worker) in another shell
+# reaches this server with `export PREFECT_API_URL=http://127.0.0.1:4200/api`.
+UI_URL := http://127.0.0.1:4200
 ui: install
-	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+	PREFECT_UI_URL=$(UI_URL) PREFECT_API_URL=$(UI_URL)/api $(BIN)/prefect server start --host 127.0.0.1 --port 4200
 
 # Data Docs of every build kept and the dbt docs of the last publication, on http://127.0.0.1:$(DOCS_PORT)/
 DOCS_PORT ?= 8080

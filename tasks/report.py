@@ -94,6 +94,7 @@ def report_run(settings: Settings, summary: RunSummary) -> None:
         adapters_for(settings).warehouse.save_run(summary.run_id, summary.status.value, summary.to_json(), markdown)
     except WarehouseBusyError as error:  # after a publish, a process holding the file must not fail the run
         get_run_logger().warning("run record kept aside, the next run stores it: %s", error)
+    # Emitted inside the flow run, so Prefect relates each event to the run: the Slack messages link it from there.
     resource = {"prefect.resource.id": f"elt.warehouse.{settings.profile.value}"}
     if summary.status is RunStatus.PUBLISHED:
         # The totals are what the Slack automation on this event announces.

@@ -13,7 +13,7 @@ from prefect.events.actions import SendNotification
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
 # Flows of this project; other flows in a shared workspace are someone else's to announce.
-FLOWS = {"prefect.resource.role": "flow", "prefect.resource.name": ["elt"]}
+FLOWS = {"prefect.resource.role": "flow", "prefect.resource.name": ["elt", "elt-backfill"]}
 FLOW_RUN_TERMINAL_FAILURES = {"prefect.flow-run.Failed", "prefect.flow-run.Crashed", "prefect.flow-run.TimedOut"}
 FLOW_RUN_MOVED_ON = {
     "prefect.flow-run.Pending",
@@ -25,6 +25,8 @@ FLOW_RUN_MOVED_ON = {
 }
 
 # The run's page in the Prefect UI; Prefect knows it only from PREFECT_UI_URL on the server, so say that, not `None`.
+# `flow_run` is the run the triggering event names: a state change's own resource, or the run an event emitted
+# inside a flow run carries as related resource (Prefect attaches it), as the outcome events of tasks/report.py do.
 RUN_LINK = (
     "{{ flow_run|ui_url or 'No link to the run: set PREFECT_UI_URL, where the Prefect server runs,"
     " to the address of its UI.' }}"
@@ -34,11 +36,13 @@ GATE_CLOSED_BODY = (
     "Build {{ event.payload.build }}: {{ event.payload.failed|length }} failed expectations,"
     " ANALYTICS unchanged.\n"
     "{% for failure in event.payload.failed %}- {{ failure }}\n{% endfor %}"
-    "Data Docs: {{ event.payload.data_docs }}"
+    "{% if event.payload.data_docs %}Data Docs: {{ event.payload.data_docs }}\n{% endif %}" + RUN_LINK
 )
 PUBLISHED_BODY = (
     "Build {{ event.payload.build }} published: {{ event.payload.landed }} records landed,"
-    " {{ event.payload.published }} published, {{ event.payload.quarantined }} quarantined."
+    " {{ event.payload.published }} published, {{ event.payload.quarantined }} quarantined.\n"
+    "{% for warning in event.payload.warnings %}- warning: {{ warning }}\n{% else %}No warnings.\n{% endfor %}"
+    + RUN_LINK
 )
 
 

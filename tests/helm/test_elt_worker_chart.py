@@ -114,6 +114,29 @@ def test_worker_pods_run_locked_down_with_the_template_and_the_secret():
     assert set(objects["NetworkPolicy"]["spec"]["policyTypes"]) == {"Ingress", "Egress"}
 
 
+def _ui_urls(*flags: str) -> list[str | None]:
+    rendered = _helm("template", "elt-worker", str(CHART), "-f", str(CHART / "values-prod.yaml"), *flags)
+    pod = next(d for d in yaml.safe_load_all(rendered) if d and d["kind"] == "Deployment")["spec"]["template"]["spec"]
+    return [
+        next((e["value"] for e in c["env"] if e["name"] == "PREFECT_UI_URL"), None)
+        for c in pod["containers"] + pod["initContainers"]
+    ]
+
+
+def test_the_ui_address_reaches_the_worker_only_when_given():
+    assert _ui_urls() == [None, None]  # Prefect derives it from the API URL
+    url = "https://app.prefect.cloud/account/a1/workspace/w1"
+    assert _ui_urls("--set", f"prefect.uiUrl={url}") == [url, url]
+    bad = subprocess.run(
+        [str(HELM), "template", "elt-worker", str(CHART), "--set", "prefect.uiUrl=prefect.example.com"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode != 0 and "uiUrl" in bad.stderr
+
+
 def test_autoscaler_targets_the_worker_within_bounds():
     keda = _objects("values-prod.yaml")["ScaledObject"]["spec"]
     assert keda["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "elt-worker"}

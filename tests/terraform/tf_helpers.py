@@ -15,7 +15,7 @@ MODULES = TERRAFORM_DIR / "modules"
 ENVS = ("dev", "prod")
 CATALOG = REPO / "airbyte" / "catalog.yml"
 # Modules without providers: `terraform validate` and `terraform test` run on them offline.
-PROVIDER_FREE_MODULES = ("naming", "stream_catalog")
+PROVIDER_FREE_MODULES = ("naming", "prefect_ui", "stream_catalog")
 
 
 def unquote(value: Any) -> Any:

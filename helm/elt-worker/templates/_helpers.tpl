@@ -26,6 +26,10 @@ env:
   - name: PREFECT_API_KEY
     valueFrom:
       secretKeyRef: {name: {{ .Values.apiSecret.name }}, key: {{ .Values.apiSecret.keyKey }}, optional: true}
+  {{- with .Values.prefect.uiUrl }}
+  - name: PREFECT_UI_URL
+    value: {{ . | quote }}
+  {{- end }}
   - name: PREFECT_HOME
     value: /tmp/prefect
   - name: PREFECT_WORKER_WEBSERVER_PORT

@@ -44,6 +44,14 @@ module "prefect" {
   snowflake_transformer_private_key = var.snowflake_transformer_private_key
 }
 
+module "prefect_ui" {
+  source       = "../../modules/prefect_ui"
+  api_url      = var.prefect_api_url
+  account_id   = var.prefect_account_id
+  workspace_id = var.prefect_workspace_id
+  ui_url       = var.prefect_ui_url
+}
+
 module "airbyte" {
   source          = "../../modules/airbyte"
   names           = module.naming.airbyte

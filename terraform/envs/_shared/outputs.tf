@@ -20,6 +20,11 @@ output "work_pool" {
   value       = module.prefect.work_pool
 }
 
+output "prefect_ui_url" {
+  description = "The Prefect UI's address: the Helm chart's prefect.uiUrl (PREFECT_UI_URL), and a self-hosted server's PREFECT_UI_URL."
+  value       = module.prefect_ui.url
+}
+
 output "airbyte_connection_id" {
   description = "Connection the ingest task triggers."
   value       = module.airbyte.connection_id

@@ -78,6 +78,12 @@ variable "prefect_api_url" {
   default     = "https://api.prefect.cloud"
 }
 
+variable "prefect_ui_url" {
+  description = "Prefect UI address, where it is not the one derived from prefect_api_url (Prefect Cloud's, or the API URL without /api)."
+  type        = string
+  default     = ""
+}
+
 variable "prefect_account_id" {
   description = "Prefect Cloud account id."
   type        = string

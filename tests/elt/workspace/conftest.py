@@ -38,14 +38,19 @@ class SlackReceiver:
 
     def wait_for(self, matches: Callable[[str], bool], timeout: float = 60) -> str:
         """The first message whose text matches; messages that do not are dropped."""
+        return self.until(matches, timeout)[-1]
+
+    def until(self, matches: Callable[[str], bool], timeout: float = 60) -> list[str]:
+        """Every message received up to the first that matches, that one last."""
         deadline = time.monotonic() + timeout
+        received: list[str] = []
         while (left := deadline - time.monotonic()) > 0:
             try:
-                text = self.messages.get(timeout=left)["text"]
+                received.append(self.messages.get(timeout=left)["text"])
             except queue.Empty:
                 break
-            if matches(text):
-                return text
+            if matches(received[-1]):
+                return received
         raise AssertionError(f"no matching Slack message within {timeout}s")
 
 
