@@ -82,6 +82,10 @@ class Catalog(BaseModel):
             raise ValueError(f"stream names must be unique: {names}")
         return self
 
+    def optional_fields(self) -> frozenset[str]:
+        """``<stream>.<field>`` of every declared field that is not required: a record may lack it and stay valid."""
+        return frozenset(f"{s.name}.{f.name}" for s in self.streams for f in s.fields if not f.required)
+
     def connection_name(self, prefix: str) -> str:
         """The Airbyte connection of this source, as Terraform names it in the environment ``prefix``."""
         return f"{prefix}-{self.source['connection']}"

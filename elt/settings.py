@@ -194,7 +194,14 @@ class DailyBounds(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     trailing_days: int = Field(ge=1, description="Days before the newest one that form its history.")
-    min_history_days: int = Field(ge=1, description="With fewer days of history the check does not apply.")
+    min_history_days: int = Field(
+        ge=1,
+        description="The same weekday's days of history that make its history; with fewer, every day's; with"
+        " fewer days than this in all, the check does not apply.",
+    )
+    min_daily_records: int = Field(
+        ge=0, description="A history whose median day holds fewer records is too thin to judge by: not judged."
+    )
     min_ratio_to_median: float = Field(ge=0)
     max_ratio_to_median: float = Field(gt=0)
     max_stddevs: float = Field(gt=0, description="Distance from the trailing mean, in standard deviations.")
@@ -230,7 +237,12 @@ class GateSettings(_EnvSettings):
         validation_alias="elt_quarantine_rate_max", examples=[{"sales": 0.05}], description="Per catalogue stream."
     )
     quarantine_rate_default_max: Rate = Field(validation_alias="elt_quarantine_rate_default_max")
-    freshness_max_age_hours: int = Field(gt=0, description="How old the newest event of a fact may be.")
+    freshness_max_age_hours: int = Field(
+        gt=0, description="How much older the newest event of a fact may be than the newest batch's arrival."
+    )
+    optional_null_rate_max: Rate = Field(
+        description="The share of rows that may lack a field the catalogue declares optional (a warning by default)."
+    )
     daily_revenue: DailyBounds
     daily_reviews: DailyBounds
     severity: dict[str, Severity] = Field(

@@ -39,6 +39,7 @@ class RunSummary:
     expectations_evaluated: int = 0
     failed_expectations: list[str] = field(default_factory=list)
     gate_warnings: list[str] = field(default_factory=list)
+    gate_unjudged: list[str] = field(default_factory=list)
     undeclared_keys: dict[str, dict[str, int]] = field(default_factory=dict)
     airbyte_jobs: list[JobFigures] = field(default_factory=list)
     data_docs: Path | None = None
@@ -99,13 +100,14 @@ class RunSummary:
         lines += ["", gate]
         lines += [f"- {item}" for item in self.failed_expectations]
         lines += [f"- warning: {item}" for item in self.gate_warnings]
+        lines += [f"- {item}" for item in self.gate_unjudged]
         for stream, keys in sorted(self.undeclared_keys.items()):
             found = ", ".join(f"`{k}` ({n})" for k, n in sorted(keys.items()))
             lines.append(f"- drift in {stream}: undeclared keys {found}")
         lines += [f"- Airbyte {job.describe()}" for job in self.airbyte_jobs]
         docs = f"[{self.data_docs_url}]({self.data_docs_url})" if self.data_docs_url else "-"
         if self.data_docs and not self.data_docs_url:
-            docs = f"`{self.data_docs}` (to read it in a browser: `elt docs serve`; {DOCS_URL_UNSET} here)"
+            docs = f"`{self.data_docs}` (to read it in a browser: `elt docs serve`; ELT_DOCS_URL makes this a link)"
         lines += [
             "",
             f"**Data Docs:** {docs}  ",

@@ -22,11 +22,13 @@ def validate_build(settings: Settings, build_schema: str) -> GateVerdict:
     """Run the Great Expectations suites on the audit build, as SQL on the warehouse."""
     warehouse = adapters_for(settings).warehouse
     publication = warehouse.last_publication()
+    catalog = load_catalog(settings.catalog_path)
     context = SuiteContext(
         build_schema=build_schema,
-        streams=[s.name for s in load_catalog(settings.catalog_path).streams],
+        streams=[s.name for s in catalog.streams],
         accepted_regions=dbt_project_var(settings.dbt_project_dir, "accepted_regions"),
         last_published_batch=publication.batch_id if publication else None,
+        optional_fields=catalog.optional_fields(),
     )
     suites = mart_suites(context, settings.gate)
     verdict = run_gate(
@@ -35,6 +37,8 @@ def validate_build(settings: Settings, build_schema: str) -> GateVerdict:
     logger = get_run_logger()
     for warning in verdict.warnings:
         logger.warning("gate warning: %s", warning)
+    for note in verdict.unjudged:
+        logger.info("gate: %s", note)
     if verdict.passed:
         logger.info("gate open: %d expectations evaluated on %s", verdict.evaluated, build_schema)
     else:

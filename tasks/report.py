@@ -51,6 +51,7 @@ def summarize_run(
         expectations_evaluated=verdict.evaluated if verdict else 0,
         failed_expectations=[str(f) for f in verdict.failed] if verdict else [],
         gate_warnings=[str(w) for w in verdict.warnings] if verdict else [],
+        gate_unjudged=verdict.unjudged if verdict else [],
         undeclared_keys={p.stream: p.undeclared_keys for p in parsed if p.undeclared_keys},
         airbyte_jobs=sync.jobs,
         data_docs=verdict.data_docs if verdict else None,

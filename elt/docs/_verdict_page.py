@@ -68,6 +68,13 @@ def _body(verdict: GateVerdict, pages: dict[str, Path]) -> str:
         _failures(verdict.failed, pages) if verdict.failed else "<p>None.</p>",
         f"<h2>Warnings ({len(verdict.warnings)}): reported, the gate stays open</h2>",
         _failures(verdict.warnings, pages) if verdict.warnings else "<p>None.</p>",
+        *(
+            [f"<h2>Not judged ({len(verdict.unjudged)}): passed without a verdict, and why</h2>", "<ul>"]
+            + [f"<li>{escape(note)}</li>" for note in verdict.unjudged]
+            + ["</ul>"]
+            if verdict.unjudged
+            else []
+        ),
         "<h2>Validation results by table and severity</h2>",
         _results(verdict, pages),
     ]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from elt.docs import finish_build_docs, suite_name
-from elt.quality._suites import CHECK, OBSERVED
+from elt.quality._suites import CHECK, OBSERVED, UNJUDGED
 from elt.settings import Severity
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ class GateVerdict:
     failed: list[FailedExpectation] = field(default_factory=list)
     warnings: list[FailedExpectation] = field(default_factory=list)
     data_docs: Path | None = None
+    # Checks that passed without judging, each with why (a history too short to compare the newest day with).
+    unjudged: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -132,6 +134,7 @@ def run_gate(
             for table, outcome in outcomes
             if not outcome.success
         ]
+        unjudged = [note for table, outcome in outcomes if (note := _unjudged(engine, build_schema, table, outcome))]
     finally:
         for datasource in {id(d): d for d in [source, *(v.data.data_asset.datasource for v in definitions)]}.values():
             release_connections(datasource)
@@ -140,6 +143,7 @@ def run_gate(
         evaluated=len(outcomes) + len(missing),
         failed=[f for f in unmet if f.severity is Severity.CRITICAL],
         warnings=[f for f in unmet if f.severity is not Severity.CRITICAL],
+        unjudged=unjudged,
     )
     return replace(verdict, data_docs=finish_build_docs(site, verdict))
 
@@ -184,18 +188,33 @@ def _absent(table: str) -> FailedExpectation:
 def _first_unexpected_row(
     engine: sa.Engine, schema: str, table: str, outcome: ExpectationValidationResult
 ) -> dict[str, Any] | None:
-    """The first row a failed rule's query returns, its columns lower-cased (Snowflake folds them up): what was
-    measured. Great Expectations' summary of such a rule keeps only the count of rows."""
+    """The first row a failed rule's query returns: what was measured. Great Expectations' summary of such a
+    rule keeps only the count of rows."""
     query = outcome.expectation_config.kwargs.get("unexpected_rows_query")
     if not query or _error(outcome.exception_info or {}) is not None:
         return None
+    return _first_row(engine, schema, table, query)
+
+
+def _unjudged(engine: sa.Engine, schema: str, table: str, outcome: ExpectationValidationResult) -> str | None:
+    """Why a rule that passed did not judge, where its check says how to ask (``UNJUDGED``)."""
+    meta = outcome.expectation_config.meta or {}
+    query = meta.get(UNJUDGED)
+    if not query or not outcome.success:
+        return None
+    row = _first_row(engine, schema, table, query)
+    return None if row is None else f"{meta.get(CHECK)}: not judged: {row.get('reason')}"
+
+
+def _first_row(engine: sa.Engine, schema: str, table: str, query: str) -> dict[str, Any] | None:
+    """The first row of a rule's query on ``table``, its columns lower-cased (Snowflake folds them up)."""
     import sqlalchemy as sa
 
     try:
         with engine.connect() as connection:
             row = connection.execute(sa.text(query.replace("{batch}", f"{schema}.{table}"))).first()
     except sa.exc.SQLAlchemyError:
-        return None  # the verdict stands on Great Expectations' result; only its description lacks the value
+        return None  # the verdict stands on Great Expectations' result; only what it says about it is less
     return None if row is None else {str(k).lower(): v for k, v in row._mapping.items()}
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 CHECK = "check"
 OBSERVED = "observed"
+UNJUDGED = "unjudged"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class SuiteContext:
     streams: Sequence[str]
     accepted_regions: Sequence[str]
     last_published_batch: int | None = None
+    # ``<stream>.<field>`` of the catalogue's fields that are not required: they may be empty.
+    optional_fields: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class Check:
     expectation: str
     arguments: dict[str, Any]
     observed: str | None = None
+    # Where the configuration names no severity for the check.
+    severity: Severity = Severity.CRITICAL
+    # A query returning a row with a ``reason`` when the rule could not judge (it then passes): a note, not a warning.
+    unjudged: str | None = None
 
 
 class _Suite:
@@ -61,21 +68,53 @@ class _Suite:
         self.relation = relation or table
         self.checks: list[Check] = []
 
-    def add(self, check: str, expectation: str, *, observed: str | None = None, **arguments: Any) -> _Suite:
-        self.checks.append(Check(f"{self.table}.{check}", expectation, arguments, observed))
+    def add(
+        self,
+        check: str,
+        expectation: str,
+        *,
+        observed: str | None = None,
+        severity: Severity = Severity.CRITICAL,
+        unjudged: str | None = None,
+        **arguments: Any,
+    ) -> _Suite:
+        self.checks.append(Check(f"{self.table}.{check}", expectation, arguments, observed, severity, unjudged))
         return self
 
-    def rows(self, check: str, description: str, query: str, observed: str | None = None) -> _Suite:
+    def rows(
+        self, check: str, description: str, query: str, observed: str | None = None, unjudged: str | None = None
+    ) -> _Suite:
         """A rule as the query of the rows that break it; ``observed`` formats the first such row's columns
         (lower-cased names) as what was measured, else the row is shown as it is."""
         return self.add(
-            check, "UnexpectedRowsExpectation", observed=observed, description=description, unexpected_rows_query=query
+            check,
+            "UnexpectedRowsExpectation",
+            observed=observed,
+            unjudged=unjudged,
+            description=description,
+            unexpected_rows_query=query,
         )
 
     def not_null(self, *columns: str) -> _Suite:
         for c in columns:
             self.add(f"{c}_not_null", "ExpectColumnValuesToNotBeNull", column=c, description=f"{c} is never null")
         return self
+
+    def present(self, column: str, field: str, context: SuiteContext, gate: GateSettings) -> _Suite:
+        """A column carrying the catalogue's ``field`` (``<stream>.<field>``): never null where the field is required;
+        where it is optional, records without it are valid, so only a share above ``optional_null_rate_max`` is
+        worth a warning (the check id is the same either way, so gate.yml may make it critical)."""
+        if field not in context.optional_fields:
+            return self.not_null(column)
+        least = 1 - gate.optional_null_rate_max
+        return self.add(
+            f"{column}_not_null",
+            "ExpectColumnValuesToNotBeNull",
+            column=column,
+            mostly=least,
+            severity=Severity.WARNING,
+            description=f"{column} is present in at least {least:.0%} of rows ({field} is optional in the catalogue)",
+        )
 
     def unique(self, *columns: str) -> _Suite:
         for c in columns:
@@ -144,26 +183,46 @@ def _quarantine_rules(suite: _Suite, context: SuiteContext, gate: GateSettings) 
         )
 
 
-def _daily(suite: _Suite, name: str, *, day: str, value: str, bounds: DailyBounds, label: str) -> None:
+def _daily(suite: _Suite, name: str, *, day: str, value: str, records: str, bounds: DailyBounds, label: str) -> None:
+    """The newest day against its history (``q._daily_history``); where that is too short or thin, a note."""
+    history = (
+        f"the same weekday in the {bounds.trailing_days} days before (every day of them while fewer than"
+        f" {bounds.min_history_days})"
+    )
     suite.rows(
         f"{name}_within_median_ratio",
         f"{label} of the newest day is within {bounds.min_ratio_to_median:g}-"
-        f"{bounds.max_ratio_to_median:g}x the median of the {bounds.trailing_days} days before",
-        q.newest_day_outside_median_ratio(day, value, bounds),
+        f"{bounds.max_ratio_to_median:g}x the median of {history}",
+        q.newest_day_outside_median_ratio(day, value, records, bounds),
         "{amount:,.2f} on the newest day, median {median_amount:,.2f}",
+        unjudged=q.newest_day_not_judged(day, value, records, bounds),
     )
     suite.rows(
         f"{name}_within_stddevs",
-        f"{label} of the newest day is within {bounds.max_stddevs:g} standard deviations of the"
-        f" {bounds.trailing_days} days before",
-        q.newest_day_outside_stddevs(day, value, bounds),
+        f"{label} of the newest day is within {bounds.max_stddevs:g} standard deviations of {history}",
+        q.newest_day_outside_stddevs(day, value, records, bounds),
         "{amount:,.2f} on the newest day, mean {mean_amount:,.2f} and standard deviation {stddev_amount:,.2f}",
+    )
+
+
+def _fresh(suite: _Suite, context: SuiteContext, gate: GateSettings, column: str, label: str) -> None:
+    """Freshness against the newest batch's arrival; a first load is judged by its own newest record."""
+    hours = gate.freshness_max_age_hours
+    suite.rows(
+        "fresh",
+        f"the newest {label} is at most {hours} hours older than the newest batch's arrival",
+        q.stale_against_arrival(column, hours, context.build_schema)
+        if context.last_published_batch is not None
+        else q.rows_where("1 = 0"),
+        q.OLDER_OBSERVED,
+        unjudged=None
+        if context.last_published_batch is not None
+        else "select 'a first load is judged by its own newest record' as reason",
     )
 
 
 def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
     s = context.build_schema
-    hours = gate.freshness_max_age_hours
 
     reconciliation = (
         _Suite("rpt_reconciliation")
@@ -226,9 +285,7 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
 
     sales = _Suite("fct_sales").has_rows()
     _reconciled(sales, s, "sales")
-    sales.rows(
-        "fresh", f"the newest sale is at most {hours} hours old", q.older_than("sold_at", hours), q.OLDER_OBSERVED
-    )
+    _fresh(sales, context, gate, "sold_at", "sale")
     sale_rows = _Suite("fct_sales", "fct_sales_delta")
     sale_rows.keys("sale_id", "_airbyte_raw_id").not_null(
         "customer_key",
@@ -281,14 +338,13 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
     review_rows.references("date_key", "dim_date", "date_key", s)
     reviews = _Suite("fct_reviews")
     _reconciled(reviews, s, "reviews")
-    reviews.rows(
-        "fresh", f"the newest review is at most {hours} hours old", q.older_than("created_at", hours), q.OLDER_OBSERVED
-    )
+    _fresh(reviews, context, gate, "created_at", "review")
     _daily(
         reviews,
         "daily_volume",
         day="cast(created_at as date)",
         value="count(*)",
+        records="count(*)",
         bounds=gate.daily_reviews,
         label="review count",
     )
@@ -312,7 +368,8 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
     products = _Suite("dim_product").has_rows()
     _reconciled(products, s, "products")
     # one row per product version: product_id repeats, product_key does not
-    products.keys("product_key").not_null("product_id", "category").between("list_price", low=0)
+    products.keys("product_key").not_null("product_id").between("list_price", low=0)
+    products.present("category", "products.category", context, gate)
 
     locations = _Suite("dim_location").has_rows()
     _reconciled(locations, s, "locations")
@@ -334,7 +391,9 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
 
     revenue = (
         _Suite("mart_daily_revenue")
-        .not_null("date_day", "region", "category", "net_amount")
+        .not_null("date_day", "net_amount")
+        .present("region", "locations.region", context, gate)
+        .present("category", "products.category", context, gate)
         .add(
             "day_region_category_unique",
             "ExpectCompoundColumnsToBeUnique",
@@ -353,7 +412,13 @@ def _suites(context: SuiteContext, gate: GateSettings) -> list[_Suite]:
         )
     )
     _daily(
-        revenue, "net_amount", day="date_day", value="sum(net_amount)", bounds=gate.daily_revenue, label="net revenue"
+        revenue,
+        "net_amount",
+        day="date_day",
+        value="sum(net_amount)",
+        records="sum(sales_count)",
+        bounds=gate.daily_revenue,
+        label="net revenue",
     )
 
     ratings = (
@@ -424,7 +489,11 @@ def mart_suites(context: SuiteContext, gate: GateSettings) -> dict[str, list[Exp
     for suite in suites:
         for check in suite.checks:
             expectation = getattr(gxe, check.expectation)(**check.arguments)
-            expectation.meta = {CHECK: check.id} | ({OBSERVED: check.observed} if check.observed else {})
-            expectation.severity = severities[gate.severity.get(check.id, Severity.CRITICAL)]
+            expectation.meta = (
+                {CHECK: check.id}
+                | ({OBSERVED: check.observed} if check.observed else {})
+                | ({UNJUDGED: check.unjudged} if check.unjudged else {})
+            )
+            expectation.severity = severities[gate.severity.get(check.id, check.severity)]
             built.setdefault(suite.relation, []).append(expectation)
     return built

@@ -56,3 +56,11 @@ def test_an_incremental_stream_needs_a_cursor(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="cursor_field"):
         load_catalog(path)
+
+
+def test_the_optional_fields_are_those_not_declared_required() -> None:
+    optional = load_catalog(Settings().catalog_path).optional_fields()
+
+    assert {"products.category", "locations.region", "sales.customer_id"} <= optional
+    assert not optional & {"products.product_id", "sales.sale_id", "sales.sold_at", "customers.updated_at"}
+    assert not any(field.startswith("reviews.") for field in optional), "a document stream has no fields"

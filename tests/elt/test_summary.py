@@ -78,4 +78,4 @@ def test_unlinked_data_docs_name_their_path_and_how_to_serve_them() -> None:
     assert "**Data Docs:** `/data/docs/gx/audit_b000003_x/index.html` (to read it in a browser: `elt docs serve`;" in (
         markdown
     )
-    assert "set ELT_DOCS_URL" in markdown and "file://" not in markdown
+    assert "ELT_DOCS_URL makes this a link" in markdown and "file://" not in markdown

@@ -1,24 +1,29 @@
 """A small audit build in plain DuckDB SQL: the marts and the relations the gate reads, consistent and clean.
 
-Two batches: batch 1 brought the dimensions and the first five days, batch 2 the sixth (newest) day, which
-ends yesterday so that freshness holds. Tests plant defects with SQL, then call ``refresh_reports`` to
-recompute what dbt would derive (landed files, quarantine reasons, reconciliation) from the planted rows.
+Two batches: batch 1 brought the dimensions and the first five days (arriving yesterday morning), batch 2 the
+sixth (newest) day, yesterday's (arriving this morning), so that freshness holds. Tests plant defects with SQL,
+then call ``refresh_reports`` to recompute what dbt would derive (landed files, quarantine reasons,
+reconciliation) from the planted rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
+from elt.catalog import load_catalog
 from elt.quality import GateVerdict, SuiteContext, mart_suites, run_gate
-from elt.settings import GateSettings
+from elt.settings import PROJECT_ROOT, GateSettings
 
 BUILD = "audit_b000002_20260107t060000"
 STREAMS = ("customers", "products", "locations", "sales", "reviews")
 REGIONS = ("North", "South", "East", "West", "Central")
-BATCH_TIMES = {1: "2026-01-01 06:00:00+00", 2: "2026-01-02 06:00:00+00"}
+_TODAY = datetime.now(UTC).date()
+BATCH_TIMES = {1: f"{_TODAY - timedelta(days=1)} 06:00:00+00", 2: f"{_TODAY} 06:00:00+00"}
+OPTIONAL_FIELDS = load_catalog(PROJECT_ROOT / "airbyte" / "catalog.yml").optional_fields()
 
 MARTS = f"""
 create schema {BUILD};
@@ -48,7 +53,7 @@ create table {BUILD}.dim_location as
 select md5('l' || i) as location_key, cast(i as bigint) as location_id, {list(REGIONS)}[i] as region
 from range(1, 6) as t(i);
 
--- Day n of 6 holds 100 + 5 * (n % 3) sales and 20 + n % 3 reviews: close to each other, not all equal.
+-- Day n of 6 holds 100 + 5 * (n % 3) sales and 40 + n % 3 reviews: close to each other, not all equal.
 create table fixture_days as
 select date_day, date_key, cast(row_number() over (order by date_day) as integer) as day_no
 from {BUILD}.dim_date;
@@ -83,7 +88,7 @@ select
     cast(n % 4 as bigint) as helpful_vote_count,
     cast(n % 2 as bigint) as up_vote_count,
     'raw-r-' || (day_no * 1000 + n) as _airbyte_raw_id
-from fixture_days, range(20 + day_no % 3) as t(n);
+from fixture_days, range(40 + day_no % 3) as t(n);
 
 create table {BUILD}.sales_quarantine_delta as
 select
@@ -222,7 +227,7 @@ class Warehouse:
     ) -> GateVerdict:
         """Run the gate on this build: on ``tables`` only when given (faster; a fact with the rows its build
         adds), else on every mart."""
-        context = SuiteContext(BUILD, STREAMS, REGIONS, last_published_batch)
+        context = SuiteContext(BUILD, STREAMS, REGIONS, last_published_batch, OPTIONAL_FIELDS)
         suites = mart_suites(context, gate or GateSettings())
         chosen = {r: e for r, e in suites.items() if not tables or r.removesuffix("_delta") in tables}
         return run_gate(f"duckdb:///{self.path}", BUILD, chosen, self.gx_dir)

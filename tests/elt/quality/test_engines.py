@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import fakesnow
 import pytest
-from audit_build import BUILD, REGIONS, STREAMS, Warehouse
+from audit_build import BUILD, OPTIONAL_FIELDS, REGIONS, STREAMS, Warehouse
 
 import elt.quality
 from elt.quality import SuiteContext, mart_suites, run_gate
@@ -65,8 +65,8 @@ def _copy_to_fakesnow(warehouse: Warehouse, exports: Path) -> None:
 
 def test_the_suites_give_the_same_verdict_through_the_snowflake_dialect(warehouse: Warehouse, tmp_path: Path) -> None:
     warehouse.plant(f"update {BUILD}.fct_reviews_delta set rating_overall = 9 where review_id = 1001")
-    on_duckdb = warehouse.validate()
-    suites = mart_suites(SuiteContext(BUILD, STREAMS, REGIONS), GateSettings())
+    on_duckdb = warehouse.validate(last_published_batch=1)  # an increment: freshness is judged too
+    suites = mart_suites(SuiteContext(BUILD, STREAMS, REGIONS, 1, OPTIONAL_FIELDS), GateSettings())
 
     with fakesnow.patch():
         _copy_to_fakesnow(warehouse, tmp_path / "exports")
@@ -76,3 +76,4 @@ def test_the_suites_give_the_same_verdict_through_the_snowflake_dialect(warehous
     assert [f.check for f in on_snowflake.failed] == [f.check for f in on_duckdb.failed]
     assert [f.check for f in on_duckdb.failed] == ["fct_reviews.rating_overall_range"]
     assert on_snowflake.warnings == on_duckdb.warnings == []
+    assert on_snowflake.unjudged == on_duckdb.unjudged == []

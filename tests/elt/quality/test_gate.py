@@ -202,17 +202,97 @@ def test_row_counts_are_tied_to_the_reconciliation(warehouse: Warehouse) -> None
     assert _checks(verdict.failed) == {"fct_sales.matches_reconciliation", "mart_daily_revenue.matches_fct_sales"}
 
 
-def test_stale_facts_are_a_warning_by_default(warehouse: Warehouse) -> None:
+def test_facts_older_than_their_batch_are_a_warning_by_default(warehouse: Warehouse) -> None:
     warehouse.plant(
         f"update {SALES} set sold_at = sold_at - interval 3 day;"
         f" update {BUILD}.fct_reviews_delta set created_at = created_at - interval 3 day",
         refresh=False,
     )
 
-    verdict = warehouse.validate(tables=("fct_sales", "fct_reviews"))
+    verdict = warehouse.validate(tables=("fct_sales", "fct_reviews"), last_published_batch=1)
 
     assert verdict.passed, verdict.failure_message()
     assert _checks(verdict.warnings) == {"fct_sales.fresh", "fct_reviews.fresh"}
+    (sales,) = [w for w in verdict.warnings if w.check == "fct_sales.fresh"]
+    assert sales.observed is not None and f"the newest batch arrived at {BATCH_TIMES[2][:10]}" in sales.observed
+
+
+def test_a_first_load_of_past_years_is_judged_by_its_own_newest_record(warehouse: Warehouse) -> None:
+    warehouse.plant(
+        f"update {SALES} set sold_at = sold_at - interval 1000 day;"
+        f" update {BUILD}.fct_reviews_delta set created_at = created_at - interval 1000 day",
+        refresh=False,
+    )
+
+    first = warehouse.validate(tables=("fct_sales", "fct_reviews"))
+    later = warehouse.validate(tables=("fct_sales", "fct_reviews"), last_published_batch=1)
+
+    assert (first.passed, first.warnings) == (True, [])
+    assert first.unjudged == [
+        f"{fact}.fresh: not judged: a first load is judged by its own newest record"
+        for fact in ("fct_sales", "fct_reviews")
+    ]
+    assert _checks(later.warnings) == {"fct_sales.fresh", "fct_reviews.fresh"}, "an increment is judged"
+
+
+def test_an_optional_field_may_be_empty_and_a_required_one_may_not(warehouse: Warehouse) -> None:
+    # products.category is optional in the catalogue: 2 of 20 products (10%) without it is fine, 5 (25%) a warning.
+    warehouse.plant(f"update {BUILD}.dim_product set category = null where product_id <= 2")
+    few = warehouse.validate(tables=("dim_product", "mart_daily_revenue"))
+    warehouse.plant(f"update {BUILD}.dim_product set category = null where product_id <= 5")
+    many = warehouse.validate(tables=("dim_product", "mart_daily_revenue"))
+    warehouse.plant(f"update {BUILD}.dim_product set product_id = null where product_id = 7", refresh=False)
+    required = warehouse.validate(tables=("dim_product",))
+
+    assert (few.passed, few.warnings) == (True, []), few.failure_message()
+    assert many.passed, many.failure_message()
+    assert _checks(many.warnings) == {"dim_product.category_not_null", "mart_daily_revenue.category_not_null"}
+    (warning,) = [w for w in many.warnings if w.check == "dim_product.category_not_null"]
+    assert (
+        warning.description
+        == "category is present in at least 80% of rows (products.category is optional in the catalogue)"
+    )
+    assert warning.observed == "5 of 20 rows (25.00%), e.g. None, None, None"
+    assert _checks(required.failed) == {"dim_product.product_id_not_null"}
+
+
+def test_a_day_is_judged_against_its_own_weekday_once_three_weeks_are_there(warehouse: Warehouse, gate_env) -> None:
+    # Four more weeks of reviews: 40 a day, 120 on the newest day's weekday (its weekly peak). The newest day,
+    # raised to that peak, is ordinary against its weekday, three times the median of all days.
+    warehouse.plant(
+        f"insert into {BUILD}.dim_date select cast(strftime(day, '%Y%m%d') as integer), cast(day as date),"
+        " month(day), day(day), isodow(day)"
+        " from generate_series(current_date - 34, current_date - 7, interval 1 day) as days(day);"
+        f" insert into {BUILD}.fct_reviews_delta select cast(d.date_key as bigint) * 1000 + n, md5('p1'), d.date_key,"
+        " d.date_day + to_hours(cast(n % 12 as integer)), 5, 5, null, 0, 0, 0, 'raw-hist-' || d.date_key || '-' || n"
+        f" from {BUILD}.dim_date as d, range(120) as t(n)"
+        " where d.date_day < current_date - 6 and (n < 40 or (current_date - 1 - d.date_day) % 7 = 0);"
+        f" insert into {BUILD}.fct_reviews_delta select review_id + 500 + k * 100,"
+        f" * exclude (review_id, _airbyte_raw_id, k), _airbyte_raw_id || '-peak-' || k"
+        f" from {BUILD}.fct_reviews_delta, range(2) as t(k) where created_at::date = current_date - 1"
+    )
+
+    weekly = warehouse.validate(tables=("fct_reviews",))
+    daily = warehouse.validate(gate_env(ELT_GATE_DAILY_REVIEWS__MIN_HISTORY_DAYS="5"), tables=("fct_reviews",))
+
+    assert weekly.passed and "fct_reviews.daily_volume_within_median_ratio" not in _checks(weekly.warnings)
+    assert _checks(daily.failed) == {"fct_reviews.daily_volume_within_median_ratio"}, "4 weekdays < 5: all days"
+    assert daily.failed[0].observed.startswith("120.00 on the newest day, median 40.00")
+
+
+def test_a_history_too_thin_to_judge_by_is_said_so_not_judged(warehouse: Warehouse, gate_env) -> None:
+    warehouse.plant(
+        f"delete from {BUILD}.fct_reviews_delta where date_key = (select max(date_key) from {BUILD}.dim_date)"
+        " and review_id % 1000 >= 5"
+    )
+
+    verdict = warehouse.validate(gate_env(ELT_GATE_DAILY_REVIEWS__MIN_DAILY_RECORDS="100"), tables=("fct_reviews",))
+
+    assert verdict.passed, verdict.failure_message()
+    assert (
+        "fct_reviews.daily_volume_within_median_ratio: not judged: the days before hold a median of 41 records a day"
+        " (at least 100 needed)"
+    ) in verdict.unjudged
 
 
 def test_a_missing_mart_or_a_check_that_cannot_run_closes_the_gate(warehouse: Warehouse) -> None:
