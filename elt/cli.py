@@ -142,7 +142,9 @@ def _run_flow(name: str, *args: dt.date | bool, wait: bool) -> None:
     import elt.quality  # noqa: F401  (the gate's check ids, so a severity naming none is refused; no GX import)
 
     # The flow reads them again; here a setting not allowed stops before the lock, a server or a run record.
-    _hold_warehouse(_settings(), name, wait)
+    command = "run" if name == "elt" else name
+    _hold_warehouse(_settings(), command, wait)
+    _start_temporary_server(command)
     import flows.elt
     from elt.faults import PermanentFaultError
     from tasks.ingest import LandingCheckError
@@ -151,10 +153,32 @@ def _run_flow(name: str, *args: dt.date | bool, wait: bool) -> None:
     try:
         getattr(flows.elt, name)(*args)
     except (flows.elt.GateClosedError, LandingCheckError, DbtBuildError, PermanentFaultError) as exc:
-        typer.echo(f"\nelt {name} failed: {exc}", err=True)
+        typer.echo(f"\nelt {command} failed: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     finally:
         typer.echo(_ui_hint())
+
+
+def _start_temporary_server(command: str) -> None:
+    """Without PREFECT_API_URL the flow runs against a temporary Prefect server: start it here, so that one too slow
+    to start (a busy machine, a first database migration) is a sentence saying what to do, not a traceback."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+    if PREFECT_API_URL.value():
+        return
+    try:
+        SubprocessASGIServer().start()
+    except Exception as exc:  # Prefect raises RuntimeError on a timeout, httpx's errors on a bad answer
+        seconds = PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+        typer.echo(
+            f"elt {command}: the temporary Prefect server did not start within {seconds} s"
+            f" ({str(exc).splitlines()[0][:200]}); nothing was done. On a busy machine set"
+            " PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher, or run a Prefect server (`make ui`) and set"
+            " PREFECT_API_URL=http://127.0.0.1:4200/api.",
+            err=True,
+        )
+        raise typer.Exit(code=1) from exc
 
 
 @app.command()

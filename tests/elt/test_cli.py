@@ -2,6 +2,9 @@
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +31,24 @@ def test_a_run_refused_by_the_lock_exits_at_once_and_writes_nothing(data_dir: Pa
     assert f"another run holds the warehouse (pid {other.pid}, since 20" in result.output
     assert "nothing was done" in result.output
     assert sorted(p.name for p in data_dir.iterdir()) == ["warehouse.duckdb.lock"]
+
+
+def test_a_temporary_prefect_server_too_slow_to_start_is_explained_not_a_traceback(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ELT_"))}
+    env |= {
+        "ELT_DATA_DIR": str(tmp_path / "data"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "1",  # it takes seconds: never ready in time
+    }
+    elt = Path(sys.executable).parent / "elt"
+
+    result = subprocess.run([elt, "run"], env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "elt run: the temporary Prefect server did not start within 1 s" in result.stderr
+    assert "set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["warehouse.duckdb.lock"], "nothing was done"
 
 
 def test_generate_says_what_this_call_wrote_and_what_the_folder_holds(data_dir: Path) -> None:
