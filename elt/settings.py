@@ -353,7 +353,7 @@ class Settings(_EnvSettings):
     docs_url: Annotated[str, AfterValidator(_http_url)] | None = Field(
         default=None,
         description="Where $ELT_DATA_DIR/docs is served (`elt docs serve`, a bucket): the base of the Data Docs links"
-        " in the run summary and events; unset, they name the local path and how to serve it.",
+        " and chart images in the run summary and events; unset, they name the local path and how to serve it.",
     )
     airbyte: AirbyteSettings = Field(default_factory=AirbyteSettings)
     snowflake: SnowflakeSettings = Field(default_factory=SnowflakeSettings)

@@ -47,6 +47,10 @@ class RunSummary:
     rejected_build: str | None = None
     # The Data Docs' http(s) address, when ELT_DOCS_URL says where the docs site is served.
     data_docs_url: str | None = None
+    # The build's charts (title -> file, ``elt.docs``) and, where ELT_DOCS_URL is set, their http(s) addresses:
+    # markdown images the Prefect UI shows in the artifact.
+    charts: dict[str, Path] = field(default_factory=dict)
+    chart_urls: dict[str, str] = field(default_factory=dict)
     warehouse: Path | None = None
     readers: str | None = None
     # False in the record a publish commits with its publication, which the run's report replaces: a run that
@@ -114,7 +118,17 @@ class RunSummary:
             f"**Warehouse:** {self.warehouse or '-'} (the runs write it)  ",
             f"**Readers:** {self.readers or '-'} (BI tools and analysts read the published marts here)",
         ]
+        lines += ["", self._charts_line()] if self.charts else []
         return "\n".join(lines)
+
+    def _charts_line(self) -> str:
+        if self.chart_urls:
+            return "**Charts:** " + " ".join(f"![{title}]({url})" for title, url in self.chart_urls.items())
+        files = ", ".join(f"`{path}`" for path in self.charts.values())
+        return (
+            f"**Charts:** {files} (on the build's Data Docs page: `elt docs serve`;"
+            " set ELT_DOCS_URL to the address it serves at to show them here)"
+        )
 
     def _batch_line(self) -> str:
         if not self.reported:

@@ -1,4 +1,4 @@
-"""The ``elt`` flow: ingest, check, parse, build, gate, publish, report."""
+"""The ``elt`` flow: ingest, check, parse, build, chart, gate, publish, report."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from elt.killpoints import KillPoint, kill_point
 from elt.settings import Settings
 from elt.summary import RunSummary
 from elt.workspace import warehouse_slot
+from tasks.charts import draw_charts
 from tasks.gate import publish_build, validate_build
 from tasks.ingest import check_landing, sync_streams
 from tasks.parse import parse_documents
@@ -76,10 +77,11 @@ def _run_pipeline(
     kill_point(KillPoint.PARSE)
     planned = plan_build(settings, backfill, force=force)
     kill_point(KillPoint.PLAN)
-    verdict = None
+    verdict, charts = None, {}
     if planned is not None and not planned.rejected:
         models = build_models(settings, planned.build_schema, backfill)
         kill_point(KillPoint.BUILD)
+        charts = draw_charts(settings, planned.build_schema)
         verdict = validate_build(settings, planned.build_schema)
         kill_point(KillPoint.GATE)
         if verdict.passed:
@@ -88,7 +90,7 @@ def _run_pipeline(
     serve_readers(settings)
     built = planned.build_schema if planned and not planned.rejected else None
     rejected = planned.build_schema if planned and planned.rejected else None
-    summary = summarize_run(settings, sync, parsed, built, verdict, rejected_build=rejected)
+    summary = summarize_run(settings, sync, parsed, built, verdict, rejected_build=rejected, charts=charts)
     report_run(settings, summary)
     kill_point(KillPoint.REPORT)
     print(summary.to_markdown())

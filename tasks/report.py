@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.events import emit_event
@@ -28,6 +30,7 @@ def summarize_run(
     verdict: GateVerdict | None,
     *,
     rejected_build: str | None = None,
+    charts: dict[str, Path] | None = None,
 ) -> RunSummary:
     warehouse = adapters_for(settings).warehouse
     publication = warehouse.last_publication()
@@ -57,6 +60,8 @@ def summarize_run(
         data_docs=verdict.data_docs if verdict else None,
         rejected_build=rejected_build,
         data_docs_url=settings.docs_link(verdict.data_docs) if verdict and verdict.data_docs else None,
+        charts=charts or {},
+        chart_urls={title: url for title, path in (charts or {}).items() if (url := settings.docs_link(path))},
         warehouse=settings.warehouse_path,
         readers=warehouse.readers_location(),
     )

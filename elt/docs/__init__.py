@@ -1,6 +1,7 @@
-"""The docs site under ``$ELT_DATA_DIR/docs``: each build's Data Docs (``gx/<build>/``), the dbt docs of the last
-publication (``dbt/``) and an index of both, readable offline and served over HTTP by ``elt docs serve``."""
+"""The docs site under ``$ELT_DATA_DIR/docs``: each build's Data Docs and charts (``gx/<build>/``), the dbt docs of
+the last publication (``dbt/``) and an index of both, readable offline and served over HTTP by ``elt docs serve``."""
 
+from elt.docs._charts import write_build_charts
 from elt.docs._dbt_docs import DbtDocsError, documented_build, generate_dbt_docs
 from elt.docs._gx_pages import suite_name
 from elt.docs._server import docs_server
@@ -15,5 +16,6 @@ __all__ = [
     "generate_dbt_docs",
     "suite_name",
     "verdict_line",
+    "write_build_charts",
     "write_site_index",
 ]

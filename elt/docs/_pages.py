@@ -33,6 +33,15 @@ def link(href: str, text: str) -> str:
     return f'<a href="{escape(href)}">{escape(text)}</a>'
 
 
+def figures(charts: dict[str, str]) -> str:
+    """Each chart (its href -> title) as an image that links to its file."""
+    return "\n".join(
+        f'<figure class="elt-chart"><a href="{escape(href)}"><img src="{escape(href)}" alt="{escape(title)}"></a>'
+        f"<figcaption>{escape(title)}</figcaption></figure>"
+        for href, title in charts.items()
+    )
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """A table of cells already escaped (they may hold links)."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)

@@ -1,4 +1,5 @@
-"""The docs site's front page: the newest build's Data Docs, every build kept with its verdict, the dbt docs.
+"""The docs site's front page: the newest build's Data Docs and charts, every build kept with its verdict and
+charts, the dbt docs.
 
 Read from the site's own files (each build's ``verdict.json``, the dbt docs' ``documented.json``), never from the
 warehouse, which a run may be holding: the server writes it again on every visit.
@@ -10,8 +11,9 @@ import json
 from html import escape
 from pathlib import Path
 
+from elt.docs._charts import drawn_charts
 from elt.docs._dbt_docs import documented_build
-from elt.docs._pages import STYLESHEET_NAME, copy_stylesheet, link, page, table
+from elt.docs._pages import STYLESHEET_NAME, copy_stylesheet, figures, link, page, table
 from elt.docs._verdict_page import VERDICT_FILE
 
 
@@ -31,6 +33,11 @@ def _docs_link(verdict: dict) -> str:
     return link(f"gx/{verdict['site']}/index.html", verdict["build"])
 
 
+def _charts(gx: Path, verdict: dict) -> dict[str, str]:
+    """The build's charts, as links from the front page."""
+    return {f"gx/{verdict['site']}/{href}": title for href, title in drawn_charts(gx / verdict["site"]).items()}
+
+
 def write_site_index(root: Path) -> Path:
     copy_stylesheet(root)
     verdicts = _verdicts(root / "gx")
@@ -41,6 +48,7 @@ def write_site_index(root: Path) -> Path:
             f"<p>Newest build: {_docs_link(newest)}, gate {_gate(newest)}"
             f" ({newest['failed']} critical failures, {newest['warnings']} warnings).</p>"
         )
+        parts.append(figures(_charts(root / "gx", newest)))
     else:
         parts.append("<p>No build has been audited yet: <code>elt run</code> makes one.</p>")
     documented = documented_build(root / "dbt")
@@ -59,10 +67,12 @@ def write_site_index(root: Path) -> Path:
                 str(v["evaluated"]),
                 str(v["failed"]),
                 str(v["warnings"]),
+                ", ".join(link(href, title) for href, title in _charts(root / "gx", v).items()) or "-",
             ]
             for v in verdicts
         ]
-        parts += ["<h2>Builds kept</h2>", table(["build", "gate", "checks", "critical failures", "warnings"], rows)]
+        headers = ["build", "gate", "checks", "critical failures", "warnings", "charts"]
+        parts += ["<h2>Builds kept</h2>", table(headers, rows)]
     index = root / "index.html"
     index.write_text(page("retail-elt docs", "\n".join(parts), STYLESHEET_NAME), encoding="utf-8")
     return index

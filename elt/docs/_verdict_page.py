@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from elt.docs._charts import drawn_charts
 from elt.docs._gx_pages import STATIC, make_offline, suite_name, suite_severity, validation_pages
-from elt.docs._pages import STYLESHEET_NAME, link, page, table
+from elt.docs._pages import STYLESHEET_NAME, figures, link, page, table
 from elt.settings import Severity
 
 if TYPE_CHECKING:
@@ -35,14 +36,16 @@ def verdict_line(verdict: GateVerdict) -> str:
 
 
 def finish_build_docs(site: Path, verdict: GateVerdict) -> Path | None:
-    """Make the build's GX site readable offline and write its verdict page; the page's path, if GX built one."""
+    """Make the build's GX site readable offline and write its verdict page, with the build's charts when they were
+    drawn; the page's path, if GX built one."""
     if not site.is_dir():
         return None
     pages = validation_pages(site)
     make_offline(site, verdict_line(verdict))
     index = site / "index.html"
     stylesheet = (STATIC / STYLESHEET_NAME).as_posix()
-    index.write_text(page(verdict_line(verdict), _body(verdict, pages), stylesheet), encoding="utf-8")
+    body = _body(verdict, pages, drawn_charts(site))
+    index.write_text(page(verdict_line(verdict), body, stylesheet), encoding="utf-8")
     summary = {
         "build": verdict.build_schema,
         "passed": verdict.passed,
@@ -58,7 +61,7 @@ def _href(path: Path) -> str:
     return quote(path.as_posix())
 
 
-def _body(verdict: GateVerdict, pages: dict[str, Path]) -> str:
+def _body(verdict: GateVerdict, pages: dict[str, Path], charts: dict[str, str]) -> str:
     state = "open" if verdict.passed else "closed"
     parts = [
         link("../../index.html", "All builds and dbt docs"),
@@ -75,6 +78,7 @@ def _body(verdict: GateVerdict, pages: dict[str, Path]) -> str:
             if verdict.unjudged
             else []
         ),
+        *(["<h2>Charts</h2>", figures(charts)] if charts else []),
         "<h2>Validation results by table and severity</h2>",
         _results(verdict, pages),
     ]

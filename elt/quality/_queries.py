@@ -129,58 +129,5 @@ def newest_day_outside_stddevs(day: str, value: str, records: str, bounds: Daily
     )
 
 
-def batch_quarantine_rates(schema: str) -> str:
-    """Per stream and batch: records delivered, records quarantined and their ratio.
-
-    Delivered counts every record of the batch's file versions: those landed in RAW and those a changed file
-    held unchanged since its previous version (landed then, not again). A file edited by one line is judged
-    on the whole file, not on the few records it landed again.
-
-    A record belongs to the batch whose extraction window holds its ``_airbyte_extracted_at``: the embedded
-    sync stamps a batch's records with the batch's time, an Airbyte job with times inside its run. The
-    quarantined records are those ``rpt_quarantine_reasons`` counts, read from the same relations it reads.
-    """
-    return f"""
-select
-    landed.stream,
-    landed.batch_id,
-    landed.records as landed,
-    landed.delivered,
-    coalesce(quarantined.records, 0) as quarantined,
-    cast(coalesce(quarantined.records, 0) as double) / landed.delivered as quarantine_rate
-from (
-    select stream, batch_id, sum(records) as records, sum(records + unchanged) as delivered
-    from {schema}.stg_elt_meta__landed_files
-    where not coalesce(is_superseded, false)
-    group by stream, batch_id
-) as landed
-left join (
-    select records.stream, windows.batch_id, count(*) as records
-    from (
-        select 'sales' as stream, _airbyte_extracted_at from {schema}.sales_quarantine
-        union all
-        select 'reviews' as stream, _airbyte_extracted_at from {schema}.stg_parsed__reviews_quarantine
-        union all
-        select 'reviews' as stream, _airbyte_extracted_at from {schema}.int_reviews__validated
-        where quarantine_reason is not null
-        union all
-        select stream, _airbyte_extracted_at from {schema}.int_reference_records__quarantined
-    ) as records
-    inner join (
-        select batch_id, started_at, lead(started_at) over (order by batch_id) as next_started_at
-        from (
-            select batch_id, min(extracted_at) as started_at
-            from {schema}.stg_elt_meta__landed_files
-            group by batch_id
-        ) as batches
-    ) as windows
-        on records._airbyte_extracted_at >= windows.started_at
-        and (windows.next_started_at is null or records._airbyte_extracted_at < windows.next_started_at)
-    group by records.stream, windows.batch_id
-) as quarantined
-    on landed.stream = quarantined.stream and landed.batch_id = quarantined.batch_id
-where landed.records > 0"""
-
-
 def newest_batch(schema: str) -> str:
     return f"select max(batch_id) from {schema}.stg_elt_meta__landed_files"

@@ -16,6 +16,7 @@ import yaml
 
 from elt.quality import _queries as q
 from elt.settings import DailyBounds, GateSettings, Severity
+from elt.warehouse import batch_quarantine_rates
 
 if TYPE_CHECKING:
     from great_expectations.expectations.expectation import Expectation
@@ -162,7 +163,7 @@ def _reconciled(suite: _Suite, schema: str, stream: str, column: str = "valid") 
 
 def _quarantine_rules(suite: _Suite, context: SuiteContext, gate: GateSettings) -> None:
     """The quarantine rate per batch, not over a stream's history: a rejected batch is judged once."""
-    rates = q.batch_quarantine_rates(context.build_schema)
+    rates = batch_quarantine_rates(context.build_schema)
     newest = f"batch_id = ({q.newest_batch(context.build_schema)})"
     published = context.last_published_batch if context.last_published_batch is not None else -1
     for stream in context.streams:

@@ -21,6 +21,7 @@ from elt.warehouse._base import (
     build_schema_prefix,
 )
 from elt.warehouse._duckdb import DuckDBWarehouse
+from elt.warehouse._trends import QUARANTINE_BATCHES, REVENUE_DAYS, BatchQuarantine, batch_quarantine_rates
 
 if TYPE_CHECKING:
     from elt.warehouse._snowflake import SnowflakeWarehouse
@@ -29,9 +30,12 @@ __all__ = [
     "ANALYTICS_SCHEMA",
     "META_SCHEMA",
     "PARSED_SCHEMA",
+    "QUARANTINE_BATCHES",
     "RAW_SCHEMA",
+    "REVENUE_DAYS",
     "SNAPSHOT_SCHEMA",
     "STORE_SCHEMA",
+    "BatchQuarantine",
     "DuckDBWarehouse",
     "Merge",
     "Publication",
@@ -42,6 +46,7 @@ __all__ = [
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseHeldError",
+    "batch_quarantine_rates",
     "build_schema_name",
     "build_schema_prefix",
 ]

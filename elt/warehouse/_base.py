@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from elt.faults import WaitedOutError
+from elt.warehouse._trends import BatchQuarantine
 
 RAW_SCHEMA = "raw"
 PARSED_SCHEMA = "parsed"
@@ -179,6 +181,14 @@ class Warehouse(Protocol):
     def last_publication(self) -> Publication | None: ...
 
     def reconciliation(self, build_schema: str) -> list[StreamFigures]: ...
+
+    def daily_revenue(self, build_schema: str) -> list[tuple[date, Decimal]]:
+        """The build's net revenue per day, its newest ``REVENUE_DAYS`` days with sales, oldest first."""
+        ...
+
+    def quarantine_rates(self, build_schema: str) -> list[BatchQuarantine]:
+        """The quarantine rate of each stream in each of the build's newest ``QUARANTINE_BATCHES`` batches."""
+        ...
 
     def publish(
         self,

@@ -14,7 +14,8 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from time import monotonic, sleep
 from typing import Any
@@ -43,6 +44,13 @@ from elt.warehouse._base import (
 )
 from elt.warehouse._duckdb_readers import export_snapshot, read_snapshot
 from elt.warehouse._run_lock import run_lock
+from elt.warehouse._trends import (
+    BatchQuarantine,
+    daily_revenue_query,
+    quarantine_by_batch,
+    quarantine_rates_query,
+    revenue_by_day,
+)
 
 READER_FILE = "analytics.duckdb"
 PENDING_RUNS_DIR = "pending_runs"
@@ -198,6 +206,14 @@ class DuckDBWarehouse:
         reasons_query, figures_query = reconciliation_queries(quote(build_schema))
         with self.connect(read_only=True) as con:
             return stream_figures(con.execute(reasons_query).fetchall(), con.execute(figures_query).fetchall())
+
+    def daily_revenue(self, build_schema: str) -> list[tuple[date, Decimal]]:
+        with self.connect(read_only=True) as con:
+            return revenue_by_day(con.execute(daily_revenue_query(quote(build_schema))).fetchall())
+
+    def quarantine_rates(self, build_schema: str) -> list[BatchQuarantine]:
+        with self.connect(read_only=True) as con:
+            return quarantine_by_batch(con.execute(quarantine_rates_query(quote(build_schema))).fetchall())
 
     def publish(
         self,

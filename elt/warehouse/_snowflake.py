@@ -18,6 +18,8 @@ import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
+from datetime import date
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,6 +48,13 @@ from elt.warehouse._base import (
     check_publishable,
     reconciliation_queries,
     stream_figures,
+)
+from elt.warehouse._trends import (
+    BatchQuarantine,
+    daily_revenue_query,
+    quarantine_by_batch,
+    quarantine_rates_query,
+    revenue_by_day,
 )
 
 STANDBY_SCHEMA = "analytics_standby"
@@ -249,6 +258,14 @@ class SnowflakeWarehouse:
         reasons_query, figures_query = reconciliation_queries(ident(build_schema))
         with self.session() as session:
             return stream_figures(session.execute(reasons_query), session.execute(figures_query))
+
+    def daily_revenue(self, build_schema: str) -> list[tuple[date, Decimal]]:
+        with self.session() as session:
+            return revenue_by_day(session.execute(daily_revenue_query(ident(build_schema))))
+
+    def quarantine_rates(self, build_schema: str) -> list[BatchQuarantine]:
+        with self.session() as session:
+            return quarantine_by_batch(session.execute(quarantine_rates_query(ident(build_schema))))
 
     def publish(
         self,

@@ -79,3 +79,32 @@ def test_unlinked_data_docs_name_their_path_and_how_to_serve_them() -> None:
         markdown
     )
     assert "ELT_DOCS_URL makes this a link" in markdown and "file://" not in markdown
+
+
+CHARTS = {
+    "Net revenue by day": Path("/data/docs/gx/audit_b000003_x/charts/revenue.svg"),
+    "Quarantine rate per batch": Path("/data/docs/gx/audit_b000003_x/charts/quarantine.svg"),
+}
+
+
+def test_the_charts_show_as_images_where_elt_docs_url_is_set() -> None:
+    base = "https://docs.example.com/elt/gx/audit_b000003_x/charts"
+    urls = {"Net revenue by day": f"{base}/revenue.svg", "Quarantine rate per batch": f"{base}/quarantine.svg"}
+    markdown = _summary(charts=CHARTS, chart_urls=urls).to_markdown()
+    assert markdown.endswith(
+        f"\n\n**Charts:** ![Net revenue by day]({base}/revenue.svg) ![Quarantine rate per batch]({base}/quarantine.svg)"
+    )
+
+
+def test_unlinked_charts_name_their_files_and_how_to_see_them() -> None:
+    markdown = _summary(charts=CHARTS).to_markdown()
+    assert (
+        "**Charts:** `/data/docs/gx/audit_b000003_x/charts/revenue.svg`,"
+        " `/data/docs/gx/audit_b000003_x/charts/quarantine.svg` (on the build's Data Docs page: `elt docs serve`;"
+    ) in markdown
+    assert "set ELT_DOCS_URL" in markdown and "![" not in markdown
+
+
+def test_a_run_that_built_nothing_has_no_charts() -> None:
+    markdown = _summary(status=RunStatus.UP_TO_DATE, build_schema=None).to_markdown()
+    assert "**Charts:**" not in markdown

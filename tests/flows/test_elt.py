@@ -69,6 +69,8 @@ def test_first_run_publishes_what_the_generator_expects(pipeline, data_dir: Path
     assert all(s.balanced for s in summary.streams)
     assert_published_matches(data_dir / "warehouse.duckdb", expected)
     assert summary.data_docs is not None and summary.data_docs.exists()
+    assert list(summary.charts) == ["Net revenue by day", "Quarantine rate per batch"]
+    assert all(f'<img src="charts/{path.name}"' in summary.data_docs.read_text() for path in summary.charts.values())
 
 
 def test_rerun_on_the_same_files_changes_nothing(pipeline, data_dir: Path) -> None:
@@ -79,6 +81,7 @@ def test_rerun_on_the_same_files_changes_nothing(pipeline, data_dir: Path) -> No
     assert summary.status is RunStatus.UP_TO_DATE
     assert (summary.files_loaded, summary.files_skipped) == (0, 3 + 2 * OPTIONS.days)
     assert published_rows(data_dir / "warehouse.duckdb") == before
+    assert (summary.charts, summary.chart_urls) == ({}, {}), "nothing built, nothing drawn"
 
 
 def test_next_day_processes_only_the_new_files(pipeline, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,6 +163,7 @@ def test_defects_above_the_threshold_close_the_gate_and_leave_analytics_unchange
     assert "quarantine rate of sales" in json.dumps(json.loads(summary)["failed_expectations"])
     rejected, builds = json.loads(summary)["build_schema"], _builds(data_dir)
     assert rejected in builds
+    assert (data_dir / "docs" / "gx" / rejected / "charts" / "quarantine.svg").is_file(), "a closed build's too"
 
     # Nothing new: the rejected batch is not built (nor judged, nor announced) again.
     held = pipeline()

@@ -1,5 +1,5 @@
 """A build's Data Docs as a person reads them: served over HTTP by `elt docs serve`, with no asset from the
-network, stating the gate's verdict, each failed check's severity and what it observed."""
+network, stating the gate's verdict, each failed check's severity and what it observed, showing the build's charts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html import escape
@@ -21,6 +22,7 @@ from audit_build import BATCH_TIMES, BUILD, Warehouse
 
 from elt.quality import GateVerdict
 from elt.settings import Settings
+from tasks.charts import draw_charts
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -151,3 +153,26 @@ def test_the_data_docs_of_a_build_with_only_warnings_do_not_look_failed(settings
     assert '<span class="elt-severity elt-critical">' not in "".join(pages), "no failure is labelled critical"
     assert all("gate open" in html for html in pages)
     assert [assets for html in [front, *pages] if (assets := _remote_assets(html))] == []
+
+
+def test_a_builds_charts_are_served_as_svg_and_shown_on_its_pages(settings: Settings) -> None:
+    charts = draw_charts.fn(settings, BUILD)  # before the gate, as the flow draws them: its pages show them
+    verdict = _validate(settings, ("rpt_reconciliation",))
+    assert verdict.passed
+
+    with served(settings) as base:
+        front = _get(base)
+        page = _get(urljoin(base, f"gx/{BUILD}/index.html"))
+        images = {}
+        for path in charts.values():
+            with urlopen(urljoin(base, quote(path.relative_to(settings.docs_dir).as_posix()))) as response:
+                assert response.status == 200
+                images[path.name] = (response.headers["Content-Type"], response.read())
+
+    for name, title in (("revenue.svg", "Net revenue by day"), ("quarantine.svg", "Quarantine rate per batch")):
+        assert f'<img src="charts/{name}" alt="{title}">' in page
+        assert f'href="gx/{BUILD}/charts/{name}"' in front
+        content_type, svg = images[name]
+        assert content_type == "image/svg+xml"
+        assert ET.fromstring(svg).findtext("{http://www.w3.org/2000/svg}title") == title
+    assert [assets for html in (front, page) if (assets := _remote_assets(html))] == []

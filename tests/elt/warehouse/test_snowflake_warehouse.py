@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from elt.quality._suites import CHECK
 from elt.settings import PROJECT_ROOT, Profile, Settings, SnowflakeSettings
 from elt.warehouse import (
     STORE_SCHEMA,
+    BatchQuarantine,
     DuckDBWarehouse,
     Merge,
     RunRecord,
@@ -298,6 +300,38 @@ def test_reconciliation_reads_the_builds_figures(warehouse: RecordingWarehouse) 
         StreamFigures("sales", 5, 5, 1, 4, 0, 0.0, {}, held=3, released=2),
     ]
     assert all(f.balanced for f in figures)
+
+
+def test_the_charts_aggregates_are_read_from_the_build(warehouse: RecordingWarehouse) -> None:
+    """Net revenue per day and the quarantine rate per batch: the same SQL as DuckDB's, run on Snowflake's."""
+    at = {1: "2026-11-20 06:00:00+00:00", 2: "2026-11-21 06:00:00+00:00"}
+    _sql(
+        warehouse,
+        f"create schema {BUILD}",
+        f"create table {BUILD}.mart_daily_revenue (date_day date, region varchar, net_amount number(18, 2))",
+        f"insert into {BUILD}.mart_daily_revenue values ('2026-11-20', 'North', 10.50), ('2026-11-20', 'South', 4.25),"
+        " ('2026-11-19', 'North', 7.00)",
+        f"create table {BUILD}.stg_elt_meta__landed_files (stream varchar, batch_id int, records int, unchanged int,"
+        " is_superseded boolean, extracted_at timestamp_tz)",
+        f"insert into {BUILD}.stg_elt_meta__landed_files values ('sales', 1, 8, 2, false, '{at[1]}'),"
+        f" ('sales', 2, 4, 0, false, '{at[2]}'), ('reviews', 2, 5, 0, false, '{at[2]}')",
+        f"create table {BUILD}.sales_quarantine (_airbyte_extracted_at timestamp_tz)",
+        f"insert into {BUILD}.sales_quarantine values ('{at[1]}'), ('{at[2]}'), ('{at[2]}')",
+        f"create table {BUILD}.stg_parsed__reviews_quarantine (_airbyte_extracted_at timestamp_tz)",
+        f"create table {BUILD}.int_reviews__validated (quarantine_reason varchar, _airbyte_extracted_at timestamp_tz)",
+        f"insert into {BUILD}.int_reviews__validated values (null, '{at[2]}'), ('no_rating', '{at[2]}')",
+        f"create table {BUILD}.int_reference_records__quarantined (stream varchar, _airbyte_extracted_at timestamp_tz)",
+    )
+
+    assert warehouse.daily_revenue(BUILD) == [
+        (dt.date(2026, 11, 19), Decimal("7.00")),
+        (dt.date(2026, 11, 20), Decimal("14.75")),
+    ]
+    assert warehouse.quarantine_rates(BUILD) == [
+        BatchQuarantine("sales", 1, 10, 1, 0.1),
+        BatchQuarantine("reviews", 2, 5, 1, 0.2),
+        BatchQuarantine("sales", 2, 4, 2, 0.5),
+    ]
 
 
 def test_publish_builds_the_next_publication_aside_then_swaps_it_in(warehouse: RecordingWarehouse) -> None:
