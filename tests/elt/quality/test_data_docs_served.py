@@ -3,6 +3,7 @@ network, stating the gate's verdict, each failed check's severity and what it ob
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,7 +12,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urljoin
@@ -176,3 +177,68 @@ def test_a_builds_charts_are_served_as_svg_and_shown_on_its_pages(settings: Sett
         assert content_type == "image/svg+xml"
         assert ET.fromstring(svg).findtext("{http://www.w3.org/2000/svg}title") == title
     assert [assets for html in (front, page) if (assets := _remote_assets(html))] == []
+
+
+# What a person's browser does with the site: Chromium, headless, from Debian's package (`make test` installs it).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Only the docs server answers: a page that fetched anything from the network would render without it.
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+# A page of the test's own in the site, as a person's browser would open the verdict page: once it has loaded,
+# it writes into its own DOM what the browser made of it (the heading, the images that loaded and their sizes).
+PROBE = """<!DOCTYPE html><html><body><iframe id="page" src="{page}" width="1200" height="900"></iframe>
+<pre id="seen"></pre><script>
+document.getElementById("page").addEventListener("load", () => {{
+  const doc = document.getElementById("page").contentDocument;
+  const images = [...doc.images].map(i => i.alt + "=" + i.naturalWidth + "x" + i.naturalHeight);
+  const heading = doc.querySelector("h1");
+  const color = heading ? getComputedStyle(heading).backgroundColor : "";
+  document.getElementById("seen").textContent = JSON.stringify({{title: doc.title, color, images}});
+}});
+</script></body></html>"""
+
+
+def _in_a_browser(url: str) -> dict:
+    """What Chromium rendered of ``url`` through the probe: the page's title, its heading's colour, its images."""
+    assert CHROMIUM is not None
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            OFFLINE,
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    seen = re.search(r'<pre id="seen">(.*?)</pre>', result.stdout, re.S)
+    assert seen and seen[1], result.stdout[-2000:] + result.stderr[-2000:]
+    return json.loads(unescape(seen[1]))
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium not installed (Debian package chromium; `make test` installs it)"
+)
+def test_a_browser_shows_a_closed_builds_verdict_in_colour_and_its_charts_offline(settings: Settings) -> None:
+    draw_charts.fn(settings, BUILD)
+    Warehouse(settings.warehouse_path, settings.gx_dir).plant(  # 20% of the newest batch's sales quarantined
+        f"insert into {BUILD}.sales_quarantine_delta select 990000 + i, 'malformed_line', 'planted', 'planted-' || i,"
+        f" timestamptz '{BATCH_TIMES[2]}' from range(25) t(i)"
+    )
+    verdict = _validate(settings, ("rpt_reconciliation",))
+    assert not verdict.passed
+    (settings.docs_dir / "probe.html").write_text(PROBE.format(page=f"gx/{BUILD}/index.html"), encoding="utf-8")
+
+    with served(settings) as base:
+        seen = _in_a_browser(urljoin(base, "probe.html"))
+
+    assert seen["title"].startswith(f"Build {BUILD}: gate CLOSED on 1 critical failure")
+    assert seen["color"] == "rgb(253, 236, 234)", "the site's own stylesheet loaded: a closed verdict on red"
+    loaded = dict(image.rsplit("=", 1) for image in seen["images"])
+    assert set(loaded) == {"Net revenue by day", "Quarantine rate per batch"}
+    assert all(size != "0x0" for size in loaded.values()), f"every chart loaded and drew: {loaded}"
