@@ -113,6 +113,14 @@ create table {BUILD}.int_reference_records__quarantined (
 );
 """
 
+# A distribution defect: the newest day's sales three times over, revenue above 2x its history's median.
+NEWEST_DAY_SALES_THREE_TIMES_OVER = "".join(
+    f"insert into {BUILD}.fct_sales_delta select sale_id + {offset}, * exclude (sale_id, _airbyte_raw_id),"
+    f" _airbyte_raw_id || '-{offset}' from {BUILD}.fct_sales"
+    f" where date_key = (select max(date_key) from {BUILD}.dim_date) and sale_id < 1000000;"
+    for offset in (1_000_000, 2_000_000)
+)
+
 # What dbt derives from the rows above; run again after planting defects.
 _REPORTS = f"""
 create or replace table {BUILD}.mart_daily_revenue as

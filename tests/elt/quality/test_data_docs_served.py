@@ -19,7 +19,7 @@ from urllib.parse import quote, urljoin
 from urllib.request import urlopen
 
 import pytest
-from audit_build import BATCH_TIMES, BUILD, Warehouse
+from audit_build import BATCH_TIMES, BUILD, NEWEST_DAY_SALES_THREE_TIMES_OVER, Warehouse
 
 from elt.quality import GateVerdict
 from elt.settings import Settings
@@ -99,14 +99,7 @@ def _validate(settings: Settings, tables: tuple[str, ...]) -> GateVerdict:
 def test_the_data_docs_of_a_closed_build_show_the_verdict_severities_and_observed_values(settings: Settings) -> None:
     warehouse = Warehouse(settings.warehouse_path, settings.gx_dir)
     # The newest day's sales three times over: revenue above 2x the median (critical), 3 deviations (warning).
-    warehouse.plant(
-        "".join(
-            f"insert into {BUILD}.fct_sales_delta select sale_id + {offset}, * exclude (sale_id, _airbyte_raw_id),"
-            f" _airbyte_raw_id || '-{offset}' from {BUILD}.fct_sales"
-            f" where date_key = (select max(date_key) from {BUILD}.dim_date) and sale_id < 1000000;"
-            for offset in (1_000_000, 2_000_000)
-        )
-    )
+    warehouse.plant(NEWEST_DAY_SALES_THREE_TIMES_OVER)
     verdict = _validate(settings, ("mart_daily_revenue",))
     assert not verdict.passed and verdict.warnings
     (critical,), (warning,) = verdict.failed, verdict.warnings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from audit_build import BATCH_TIMES, BUILD, Warehouse
+from audit_build import BATCH_TIMES, BUILD, NEWEST_DAY_SALES_THREE_TIMES_OVER, Warehouse
 
 from elt.generate import REVIEW_QUARANTINE_REASONS, SALES_QUARANTINE_REASONS
 from elt.quality import GateVerdict
@@ -104,14 +104,7 @@ def test_a_warning_severity_failure_does_not_close_the_gate(warehouse: Warehouse
 
 def test_a_critical_distribution_failure_closes_the_gate(warehouse: Warehouse) -> None:
     # The newest day's sales three times over: revenue above 2x the trailing median.
-    warehouse.plant(
-        "".join(
-            f"insert into {BUILD}.fct_sales_delta select sale_id + {offset}, * exclude (sale_id, _airbyte_raw_id),"
-            f" _airbyte_raw_id || '-{offset}' from {BUILD}.fct_sales"
-            f" where date_key = (select max(date_key) from {BUILD}.dim_date) and sale_id < 1000000;"
-            for offset in (1_000_000, 2_000_000)
-        )
-    )
+    warehouse.plant(NEWEST_DAY_SALES_THREE_TIMES_OVER)
 
     verdict = warehouse.validate(tables=("mart_daily_revenue",))
 

@@ -96,22 +96,27 @@ def test_backfill_deployment_asks_for_the_date_range(local_deployments: None, pr
         run_deployment("elt-backfill/backfill-local", parameters={"start": "2026-01-01"}, timeout=0)
 
 
-def test_process_worker_runs_elt_end_to_end(
-    local_deployments: None, prefect_server: str, slack, tmp_path: Path, prefect_api_url: str
-):
-    generate(tmp_path / "landing", GenerateOptions(sales_rows=3000, days=2, customers=300, products=60))
-    run = run_deployment("elt/daily-local", timeout=0)
-    worker = _prefect(
-        prefect_api_url,
+def _run_worker_once(api_url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """A process worker of `elt-local` that polls once, runs what it took and exits, on ``data_dir``."""
+    return _prefect(
+        api_url,
         "worker",
         "start",
         "--pool",
         "elt-local",
         "--run-once",
-        timeout=300,
-        ELT_DATA_DIR=str(tmp_path),
+        timeout=400,
+        ELT_DATA_DIR=str(data_dir),
         PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
     )
+
+
+def test_process_worker_runs_elt_end_to_end(
+    local_deployments: None, prefect_server: str, slack, tmp_path: Path, prefect_api_url: str
+):
+    generate(tmp_path / "landing", GenerateOptions(sales_rows=3000, days=2, customers=300, products=60))
+    run = run_deployment("elt/daily-local", timeout=0)
+    worker = _run_worker_once(prefect_api_url, tmp_path)
     with get_client(sync_client=True) as client:
         state = client.read_flow_run(run.id).state
     assert state is not None and state.is_completed(), worker.stdout[-4000:] + worker.stderr[-4000:]
@@ -126,17 +131,7 @@ def test_runs_started_together_take_turns_on_the_warehouse(
     generate(tmp_path / "landing", GenerateOptions(sales_rows=1500, days=1, customers=200, products=40))
     runs = [run_deployment("elt/daily-local", timeout=0) for _ in range(3)]
     # One poll takes all three: the worker starts them at once, and each waits for the warehouse's slot.
-    worker = _prefect(
-        prefect_api_url,
-        "worker",
-        "start",
-        "--pool",
-        "elt-local",
-        "--run-once",
-        timeout=400,
-        ELT_DATA_DIR=str(tmp_path),
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
-    )
+    worker = _run_worker_once(prefect_api_url, tmp_path)
     with get_client(sync_client=True) as client:
         states = [client.read_flow_run(run.id).state for run in runs]
         tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id={"any_": [run.id for run in runs]}))
