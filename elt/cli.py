@@ -295,7 +295,7 @@ app.add_typer(docs_app, name="docs")
 def docs_generate(wait: WaitOption = False) -> None:
     """Write the dbt docs (lineage, exposures, columns) of the last published build into $ELT_DATA_DIR/docs/dbt."""
     from elt.adapters import adapters_for
-    from elt.docs import DbtDocsError, generate_dbt_docs
+    from elt.docs import DbtDocsError, generate_dbt_docs, host_docs
     from elt.warehouse import WarehouseHeldError
 
     settings = _settings()
@@ -309,6 +309,8 @@ def docs_generate(wait: WaitOption = False) -> None:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from exc
     typer.echo(f"dbt docs of {build} in {settings.dbt_docs_dir}" if build else "no build published yet: no dbt docs")
+    if build and (keys := host_docs(settings, build)):
+        typer.echo(f"copied to the bucket of {settings.docs_bucket_block}: {len(keys)} files")
 
 
 @docs_app.command("serve")

@@ -355,6 +355,11 @@ class Settings(_EnvSettings):
         description="Where $ELT_DATA_DIR/docs is served (`elt docs serve`, a bucket): the base of the Data Docs links"
         " and chart images in the run summary and events; unset, they name the local path and how to serve it.",
     )
+    docs_bucket_block: str | None = Field(
+        default=None,
+        description="A prefect-aws S3Bucket block (Terraform's <prefix>-lake): each build's Data Docs, the front page"
+        " and the dbt docs are copied under docs/ of its bucket, for ELT_DOCS_URL to serve; unset, they stay local.",
+    )
     airbyte: AirbyteSettings = Field(default_factory=AirbyteSettings)
     snowflake: SnowflakeSettings = Field(default_factory=SnowflakeSettings)
     duckdb: DuckDBSettings = Field(default_factory=DuckDBSettings)

@@ -14,6 +14,7 @@ from elt.settings import Settings
 from elt.summary import RunSummary
 from elt.workspace import warehouse_slot
 from tasks.charts import draw_charts
+from tasks.docs import host_build_docs
 from tasks.gate import publish_build, validate_build
 from tasks.ingest import check_landing, sync_streams
 from tasks.parse import parse_documents
@@ -83,6 +84,7 @@ def _run_pipeline(
         kill_point(KillPoint.BUILD)
         charts = draw_charts(settings, planned.build_schema)
         verdict = validate_build(settings, planned.build_schema)
+        host_build_docs(settings, planned.build_schema)
         kill_point(KillPoint.GATE)
         if verdict.passed:
             publish_build(settings, planned.build_schema, planned.batch_id, models)

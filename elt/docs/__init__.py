@@ -1,6 +1,7 @@
 """The docs site under ``$ELT_DATA_DIR/docs``: each build's Data Docs and charts (``gx/<build>/``), the dbt docs of
 the last publication (``dbt/``) and an index of both, readable offline and served over HTTP by ``elt docs serve``."""
 
+from elt.docs._bucket import host_docs, host_in_bucket
 from elt.docs._charts import write_build_charts
 from elt.docs._dbt_docs import DbtDocsError, documented_build, generate_dbt_docs
 from elt.docs._gx_pages import suite_name
@@ -14,6 +15,8 @@ __all__ = [
     "documented_build",
     "finish_build_docs",
     "generate_dbt_docs",
+    "host_docs",
+    "host_in_bucket",
     "suite_name",
     "verdict_line",
     "write_build_charts",

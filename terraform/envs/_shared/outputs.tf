@@ -3,6 +3,11 @@ output "lake_bucket" {
   value       = module.aws.lake_bucket
 }
 
+output "docs_bucket_block" {
+  description = "ELT_DOCS_BUCKET_BLOCK of the flow runs: the lake's S3Bucket block; each build's Data Docs are copied under docs/ of the bucket, for ELT_DOCS_URL to serve."
+  value       = module.naming.prefect.lake_block
+}
+
 output "ecr_repository_url" {
   description = "Where CI pushes the flow image."
   value       = module.aws.ecr_repository_url

@@ -1,4 +1,5 @@
-"""Fixtures of the gate's tests: a fresh copy of the clean audit build per test, and the gate's settings."""
+"""Fixtures of the gate's tests: a fresh copy of the clean audit build per test, and the gate's settings; or the
+settings of a data folder holding such a copy as its warehouse."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import duckdb
 import pytest
 from audit_build import MARTS, Warehouse, refresh_reports
 
-from elt.settings import GateSettings
+from elt.settings import GateSettings, Settings
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +40,13 @@ def gate_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., GateSettings]:
         return GateSettings()
 
     return configure
+
+
+@pytest.fixture
+def settings(clean_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A data folder whose warehouse is a copy of the clean audit build, as ELT_DATA_DIR."""
+    monkeypatch.setenv("ELT_DATA_DIR", str(tmp_path / "data"))
+    settings = Settings()
+    settings.warehouse_path.parent.mkdir(parents=True)
+    shutil.copyfile(clean_build, settings.warehouse_path)
+    return settings

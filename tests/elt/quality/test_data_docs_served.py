@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from html import escape, unescape
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import quote, urljoin
 from urllib.request import urlopen
 
@@ -26,15 +25,6 @@ from elt.settings import Settings
 from tasks.charts import draw_charts
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture
-def settings(clean_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("ELT_DATA_DIR", str(tmp_path / "data"))
-    settings = Settings()
-    settings.warehouse_path.parent.mkdir(parents=True)
-    shutil.copyfile(clean_build, settings.warehouse_path)
-    return settings
 
 
 @contextmanager
