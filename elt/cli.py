@@ -162,11 +162,12 @@ def _run_flow(name: str, *args: dt.date | bool, wait: bool) -> None:
 def _start_temporary_server(command: str) -> None:
     """Without PREFECT_API_URL the flow runs against a temporary Prefect server: start it here, so that one too slow
     to start (a busy machine, a first database migration) is a sentence saying what to do, not a traceback."""
-    from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
     if PREFECT_API_URL.value():
         return
+    from prefect.server.api.server import SubprocessASGIServer  # the server's app: seconds, only when it is needed
+
     try:
         SubprocessASGIServer().start()
     except Exception as exc:  # Prefect raises RuntimeError on a timeout, httpx's errors on a bad answer

@@ -1,11 +1,21 @@
 """What a Prefect server or Cloud workspace must hold before ``prefect deploy``: pools, blocks, limits, automations.
 
-``elt prefect apply`` writes it; running it again converges on the same state.
+``elt prefect apply`` writes it; running it again converges on the same state. Every run takes the warehouse's
+slot (``_limits``); only ``elt prefect apply`` needs the rest, which imports Prefect's workers and the Slack client
+(about half a second), so those are imported when first asked for.
 """
 
-from elt.workspace._apply import WorkspacePlan, apply_workspace
+from typing import Any
+
 from elt.workspace._limits import warehouse_limit, warehouse_slot
-from elt.workspace._pools import BASE_JOB_TEMPLATE, kubernetes_pool_name
+
+# Name -> the module holding it, imported on first use.
+_APPLY = {
+    "WorkspacePlan": "_apply",
+    "apply_workspace": "_apply",
+    "BASE_JOB_TEMPLATE": "_pools",
+    "kubernetes_pool_name": "_pools",
+}
 
 __all__ = [
     "BASE_JOB_TEMPLATE",
@@ -15,3 +25,11 @@ __all__ = [
     "warehouse_limit",
     "warehouse_slot",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _APPLY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"{__name__}.{_APPLY[name]}"), name)
