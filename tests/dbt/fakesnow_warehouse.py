@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -20,49 +17,21 @@ import snowflake.connector
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from dbt_project_fixture import DDL, TABLES
+from servers import free_port, listening
 
 DATABASE = "ANALYTICS_DB"
-START_TIMEOUT_SECONDS = 60
 # The DuckDB fixture's types that Snowflake spells differently (Airbyte writes _airbyte_meta as a VARIANT).
 SNOWFLAKE_TYPES = {"timestamptz": "timestamp_tz", "json": "variant"}
 VARIANT_COLUMNS = {"_airbyte_meta"}
 
 
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"fakesnow exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        with closing(socket.socket()) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"fakesnow not listening after {START_TIMEOUT_SECONDS}s:\n{log.read_text()[-3000:]}")
-
-
 @contextmanager
 def fakesnow_server(log: Path) -> Iterator[int]:
     """Run `fakesnow -s` on a free loopback port (in-memory databases) and stop it afterwards; yields the port."""
-    port = _free_port()
+    port = free_port()
     command = [str(Path(sys.executable).parent / "fakesnow"), "-s", "-p", str(port), "--host", "127.0.0.1"]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        _wait_listening(port, process, log)
+    with listening(command, port, log, stop=signal.SIGINT):  # fakesnow's server stops on SIGINT
         yield port
-    finally:
-        process.send_signal(signal.SIGINT)  # fakesnow's server stops on SIGINT
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def connect(port: int) -> snowflake.connector.SnowflakeConnection:

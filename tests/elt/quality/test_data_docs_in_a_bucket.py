@@ -5,10 +5,7 @@ No AWS account here: moto's S3 server on 127.0.0.1 speaks the protocol, and the 
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import boto3
@@ -16,6 +13,7 @@ import pytest
 from audit_build import BATCH_TIMES, BUILD, Warehouse
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 from pydantic import SecretStr
+from servers import free_port, listening
 
 from elt.settings import Settings
 from tasks.charts import draw_charts
@@ -27,29 +25,12 @@ REGION = "us-east-1"
 
 
 @pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """moto's S3 server, started on a free loopback port and stopped after the module."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "moto's server did not start"
-                time.sleep(0.2)
+    port = free_port()
+    log = tmp_path_factory.mktemp("moto") / "server.log"
+    with listening([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], port, log):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _lake_block(endpoint: str, bucket: str, name: str) -> None:

@@ -13,10 +13,8 @@ import itertools
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from decimal import Decimal
@@ -33,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from great_expectations.expectations.expectation import Expectation
 from prefect.blocks.system import Secret
 from pydantic import SecretStr
+from servers import free_port, listening
 
 from elt.adapters import adapters_for
 from elt.quality import run_gate
@@ -77,7 +76,6 @@ FUTURE_GRANTS = [
 # Statements fakesnow cannot run: answered or recorded by the recording session instead.
 NOT_ON_FAKESNOW = re.compile(r"^(grant |alter schema \w+ swap with )", re.IGNORECASE)
 _databases = itertools.count(1)
-FAKESNOW_START_SECONDS = 60
 DBT_TIMEOUT_SECONDS = 300
 
 
@@ -88,22 +86,10 @@ def fakesnow_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
     A process rather than ``fakesnow.server()`` in a thread: importing ``fakesnow.server`` replaces that
     function with the submodule of the same name, breaking other test modules that call it.
     """
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     log = tmp_path_factory.mktemp("fakesnow") / "server.log"
     command = [str(Path(sys.executable).parent / "fakesnow"), "-s", "-p", str(port), "--host", "127.0.0.1"]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + FAKESNOW_START_SECONDS
-        while process.poll() is None and time.monotonic() < deadline:
-            with closing(socket.socket()) as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError(f"fakesnow did not start:\n{log.read_text()[-2000:]}")
+    with listening(command, port, log, stop=signal.SIGINT):  # fakesnow's server stops on SIGINT
         yield {
             "user": "fake",
             "password": "snow",
@@ -112,13 +98,6 @@ def fakesnow_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
             "port": port,
             "protocol": "http",
         }
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
