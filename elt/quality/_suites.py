@@ -209,16 +209,16 @@ def _daily(suite: _Suite, name: str, *, day: str, value: str, records: str, boun
 def _fresh(suite: _Suite, context: SuiteContext, gate: GateSettings, column: str, label: str) -> None:
     """Freshness against the newest batch's arrival; a first load is judged by its own newest record."""
     hours = gate.freshness_max_age_hours
+    if context.last_published_batch is None:
+        query, unjudged = q.rows_where("1 = 0"), "select 'a first load is judged by its own newest record' as reason"
+    else:
+        query, unjudged = q.stale_against_arrival(column, hours, context.build_schema), None
     suite.rows(
         "fresh",
         f"the newest {label} is at most {hours} hours older than the newest batch's arrival",
-        q.stale_against_arrival(column, hours, context.build_schema)
-        if context.last_published_batch is not None
-        else q.rows_where("1 = 0"),
+        query,
         q.OLDER_OBSERVED,
-        unjudged=None
-        if context.last_published_batch is not None
-        else "select 'a first load is judged by its own newest record' as reason",
+        unjudged=unjudged,
     )
 
 
