@@ -23,4 +23,4 @@ RUN uv pip install --system --no-deps --no-cache -e . \
 
 USER 10001
 # Parse once at build time so flow runs start from a ready manifest.
-RUN cd dbt && dbt parse --profiles-dir . --target local --target-path /opt/elt/dbt/target
+RUN cd dbt && dbt parse --profiles-dir . --target local --target-path /opt/elt/dbt/target --vars "$(elt dbt-vars)"

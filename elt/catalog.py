@@ -5,6 +5,7 @@ Loaded into typed models here so the embedded sync, the stage-1 check and the te
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 from enum import StrEnum
 from pathlib import Path
@@ -24,13 +25,28 @@ class SyncMode(StrEnum):
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "timestamp_without_timezone"]
 
+# The SQL type each catalogue type lands as in RAW, in names DuckDB and Snowflake both read: the embedded sync
+# creates RAW with them, and dbt's sources and mart contracts take them from here (``Catalog.sql_types``).
+SQL_TYPES: dict[str, str] = {
+    "string": "varchar",
+    "integer": "bigint",
+    "number": "decimal(38,9)",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp_without_timezone": "timestamp",
+}
+
 
 class StreamField(BaseModel):
+    """A declared field. A foreign key names the field it refers to (``references: customers.customer_id``)
+    instead of a type, and takes that field's type: a key's type is written once, where the key is."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     type: FieldType
     required: bool = False
+    references: str | None = None
 
 
 class Stream(BaseModel):
@@ -75,6 +91,30 @@ class Catalog(BaseModel):
     source: dict[str, str]
     streams: tuple[Stream, ...]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _type_references(cls, raw: object) -> object:
+        """Give each field that ``references`` another the type of that field (which must have its own)."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("streams"), list):
+            return raw
+        raw = copy.deepcopy(raw)
+        streams = [s for s in raw["streams"] if isinstance(s, dict) and isinstance(s.get("fields"), list)]
+        fields = [f for s in streams for f in s["fields"] if isinstance(f, dict)]
+        declared = {f"{s.get('name')}.{f.get('name')}": f.get("type") for s in streams for f in s["fields"]}
+        for field in fields:
+            target = field.get("references")
+            if target is None:
+                continue
+            if target not in declared or declared[target] is None:
+                raise ValueError(f"field {field.get('name')!r} references {target!r}, which is no typed field")
+            if field.get("type", declared[target]) != declared[target]:
+                raise ValueError(
+                    f"field {field.get('name')!r} is declared {field['type']} but references {target!r},"
+                    f" a {declared[target]}: leave its type out"
+                )
+            field["type"] = declared[target]
+        return raw
+
     @model_validator(mode="after")
     def _unique_names(self) -> Catalog:
         names = [s.name for s in self.streams]
@@ -85,6 +125,10 @@ class Catalog(BaseModel):
     def optional_fields(self) -> frozenset[str]:
         """``<stream>.<field>`` of every declared field that is not required: a record may lack it and stay valid."""
         return frozenset(f"{s.name}.{f.name}" for s in self.streams for f in s.fields if not f.required)
+
+    def sql_types(self) -> dict[str, str]:
+        """``<stream>.<field>``: the SQL type of every declared field, as RAW holds it."""
+        return {f"{s.name}.{f.name}": SQL_TYPES[f.type] for s in self.streams for f in s.fields}
 
     def connection_name(self, prefix: str) -> str:
         """The Airbyte connection of this source, as Terraform names it in the environment ``prefix``."""

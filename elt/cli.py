@@ -241,6 +241,19 @@ def status() -> None:
     typer.echo(f"\nRead the published marts from {warehouse.readers_location()}: runs never wait for its readers.")
 
 
+@app.command("dbt-vars")
+def dbt_vars() -> None:
+    """Print the vars every dbt command of the project needs (each field's type from the catalogue), as JSON.
+
+    The pipeline passes them itself; to run dbt by hand: `dbt build --vars "$(elt dbt-vars)"`.
+    """
+    import json
+
+    from elt.dbt_invocation import project_vars
+
+    typer.echo(json.dumps(project_vars(_settings())))
+
+
 @app.command()
 def reparse(
     stream: Annotated[str, typer.Option(help="The document stream whose parsed output is replaced.")],
@@ -250,10 +263,12 @@ def reparse(
 ) -> None:
     """Parse a stream's RAW documents again with its current contract, replacing its parsed output."""
     from elt.adapters import adapters_for
+    from elt.catalog import load_catalog
     from elt.parsing import load_contracts
 
     settings = _settings()
-    contract = next((c for c in load_contracts(settings.contracts_dir) if c.stream == stream), None)
+    contracts = load_contracts(settings.contracts_dir, load_catalog(settings.catalog_path))
+    contract = next((c for c in contracts if c.stream == stream), None)
     if contract is None:
         typer.echo(f"no parsing contract for stream {stream!r} in {settings.contracts_dir}", err=True)
         raise typer.Exit(code=1)

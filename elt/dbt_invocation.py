@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult
 
+    from elt.settings import Settings
     from elt.warehouse import Warehouse
 
 
@@ -26,6 +27,21 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def project_vars(settings: Settings) -> dict[str, Any]:
+    """The vars every dbt command of the project is given (``--vars``): ``field_types``, the SQL type of each
+    catalogue field (``<stream>.<field>``) and each parsing contract column (``<table>.<column>``). dbt's sources
+    and mart contracts read their types from it, so a type is written only where the data is declared."""
+    from elt.catalog import load_catalog
+    from elt.parsing import load_contracts
+
+    catalog = load_catalog(settings.catalog_path)
+    types = catalog.sql_types()
+    for contract in load_contracts(settings.contracts_dir, catalog):
+        tables = [(contract.table, contract.columns)] + [(a.table, a.columns or (a.value,)) for a in contract.arrays]
+        types |= {f"{table}.{column.name}": column.type for table, columns in tables for column in columns}
+    return {"field_types": types}
 
 
 def invoke_dbt(

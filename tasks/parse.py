@@ -7,6 +7,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.events import emit_event
 
 from elt.adapters import adapters_for
+from elt.catalog import load_catalog
 from elt.parsing import ParseResult, drift_markdown, drift_payload, load_contracts
 from elt.settings import Settings
 from tasks._retries import explain_faults, retry_if_transient
@@ -17,7 +18,8 @@ from tasks._retries import explain_faults, retry_if_transient
 def parse_documents(settings: Settings) -> list[ParseResult]:
     """Parse the documents not parsed yet; each contract commits its output with its watermark."""
     parser = adapters_for(settings).parser
-    results = [parser.parse(contract) for contract in load_contracts(settings.contracts_dir)]
+    contracts = load_contracts(settings.contracts_dir, load_catalog(settings.catalog_path))
+    results = [parser.parse(contract) for contract in contracts]
     for result in results:
         report_drift(result)
     return results

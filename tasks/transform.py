@@ -16,7 +16,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
 from elt.adapters import adapters_for
-from elt.dbt_invocation import invoke_dbt
+from elt.dbt_invocation import invoke_dbt, project_vars
 from elt.quality import data_docs_site
 from elt.settings import Settings
 from elt.summary import RunStatus
@@ -189,7 +189,7 @@ def build_models(settings: Settings, build_schema: str, backfill: BackfillWindow
         command = ["retry"]  # with the failed invocation's own arguments, a backfill's window included
     else:
         command = ["build", "--target", env["ELT_DBT_TARGET"]]
-        command += ["--vars", json.dumps(backfill.dbt_vars())] if backfill else []
+        command += ["--vars", json.dumps(project_vars(settings) | (backfill.dbt_vars() if backfill else {}))]
     project = str(settings.dbt_project_dir)
     command += ["--project-dir", project, "--profiles-dir", project, "--target-path", str(target)]
     # dbt.log beside the build's artifacts, not in the project (read-only in the worker image); on the console

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from elt.adapters import adapters_for
-from elt.dbt_invocation import invoke_dbt
+from elt.dbt_invocation import invoke_dbt, project_vars
 from elt.settings import Settings
 
 DOCUMENTED_FILE = "documented.json"
@@ -44,7 +44,7 @@ def generate_dbt_docs(settings: Settings, *, force: bool = False) -> str | None:
     project = str(settings.dbt_project_dir)
     with tempfile.TemporaryDirectory(prefix="elt-dbt-docs-") as scratch:
         command = ["docs", "generate", "--target", warehouse.dbt_env(build)["ELT_DBT_TARGET"]]
-        command += ["--project-dir", project, "--profiles-dir", project]
+        command += ["--project-dir", project, "--profiles-dir", project, "--vars", json.dumps(project_vars(settings))]
         command += ["--target-path", scratch, "--log-path", scratch, "--log-level", "warn"]
         result = invoke_dbt(warehouse, build, command)
         if not result.success:

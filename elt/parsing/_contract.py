@@ -9,6 +9,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from elt.catalog import Catalog
+
 _IDENTIFIER = r"^[a-z_][a-z0-9_]*$"
 ColumnType = Literal["bigint", "integer", "double", "decimal(18,2)", "varchar", "boolean", "date", "timestamp"]
 
@@ -60,12 +62,16 @@ def expected_type(column_type: ColumnType) -> str:
 
 
 class Column(BaseModel):
+    """A typed column read from a JSON path. A key of a catalogue stream names it (``references:
+    products.product_id``) instead of a type, and takes that field's type from the catalogue."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(pattern=_IDENTIFIER)
     path: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
     type: ColumnType
     required: bool = False
+    references: str | None = None
     min: float | None = None
     max: float | None = None
     accepted_values: tuple[str, ...] | None = None
@@ -166,14 +172,38 @@ class ParsingContract(BaseModel):
         return f"{self.table}_quarantine"
 
 
-def load_contract(path: Path) -> ParsingContract:
+def _type_references(raw: object, catalog: Catalog | None) -> None:
+    """Give each column that ``references`` a catalogue field that field's type, in place."""
+    columns = raw.get("columns") if isinstance(raw, dict) else None
+    arrays = raw.get("arrays") if isinstance(raw, dict) else None
+    nested = [a.get("columns") for a in arrays if isinstance(a, dict)] if isinstance(arrays, list) else []
+    types = catalog.sql_types() if catalog is not None else {}
+    for listed in (columns, *nested):
+        for column in listed if isinstance(listed, list) else ():
+            target = column.get("references") if isinstance(column, dict) else None
+            if target is None:
+                continue
+            if target not in types:
+                known = "no catalogue was given" if catalog is None else f"known: {', '.join(sorted(types))}"
+                raise ValueError(f"column {column.get('name')!r} references {target!r}, no catalogue field ({known})")
+            if column.get("type", types[target]) != types[target]:
+                raise ValueError(
+                    f"column {column.get('name')!r} is declared {column['type']} but references {target!r},"
+                    f" a {types[target]}: leave its type out"
+                )
+            column["type"] = types[target]
+
+
+def load_contract(path: Path, catalog: Catalog | None = None) -> ParsingContract:
+    """Read and validate a contract; its columns that reference catalogue fields are typed from ``catalog``."""
     with path.open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
     try:
+        _type_references(raw, catalog)
         return ParsingContract.model_validate(raw)
     except ValueError as exc:
         raise ValueError(f"{path}: invalid parsing contract: {exc}") from exc
 
 
-def load_contracts(directory: Path) -> list[ParsingContract]:
-    return [load_contract(p) for p in sorted(directory.glob("*.yml"))]
+def load_contracts(directory: Path, catalog: Catalog) -> list[ParsingContract]:
+    return [load_contract(p, catalog) for p in sorted(directory.glob("*.yml"))]

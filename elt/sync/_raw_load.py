@@ -18,19 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from elt.catalog import Stream
+from elt.catalog import SQL_TYPES, Stream
 from elt.lake import LandedFile
 from elt.warehouse import RAW_SCHEMA
 from elt.warehouse._duckdb import quote
-
-DUCKDB_TYPES = {
-    "string": "varchar",
-    "integer": "bigint",
-    "number": "decimal(38, 9)",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp_without_timezone": "timestamp",
-}
 
 AIRBYTE_COLUMNS = """
     _airbyte_raw_id varchar not null,
@@ -54,7 +45,7 @@ def raw_table_ddl(stream: Stream) -> str:
     if stream.document:
         data = "_airbyte_data varchar,"
     else:
-        data = "".join(f"{quote(f.name)} {DUCKDB_TYPES[f.type]}, " for f in stream.fields)
+        data = "".join(f"{quote(f.name)} {SQL_TYPES[f.type]}, " for f in stream.fields)
     return f"create table if not exists {RAW_SCHEMA}.{quote(stream.name)} ({data}{AIRBYTE_COLUMNS})"
 
 
@@ -184,7 +175,7 @@ def _read_csv(stream: Stream, paths: str, header: str | None, errors: str) -> st
     ``paths`` is a SQL expression: one path or a list of paths of files sharing that header.
     """
     names = header_names(stream, header)
-    types = {f.name: DUCKDB_TYPES[f.type] for f in stream.fields}
+    types = {f.name: SQL_TYPES[f.type] for f in stream.fields}
     columns = "{" + ", ".join(f"'{name}': '{types[name]}'" for name in names) + "}"
     values = ", ".join(
         quote(f.name) if f.name in names else f"null::{types[f.name]} as {quote(f.name)}" for f in stream.fields

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import duckdb
 
+from elt.dbt_invocation import project_vars
+from elt.settings import Settings
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 BUILD_SCHEMA = "audit_b000001_20240401t060000"
 SNOWFLAKE_DUMMY_ENV = {
@@ -295,13 +298,19 @@ class DbtRun:
             return connection.execute(sql).fetchall()
 
 
+def vars_arguments() -> list[str]:
+    """``--vars`` as the pipeline gives it to every dbt command: each field's type from the catalogue."""
+    return ["--vars", json.dumps(project_vars(Settings()))]
+
+
 def invoke_dbt(args: list[str], run: DbtRun) -> object:
-    """Run dbt in-process with the project's profiles.yml; artefacts and logs go under the run's tmp dirs."""
+    """Run dbt in-process with the project's profiles.yml and vars; artefacts and logs go under the run's tmp dirs."""
     from dbt.cli.main import dbtRunner
 
     return dbtRunner().invoke(
         [
             *args,
+            *vars_arguments(),
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",

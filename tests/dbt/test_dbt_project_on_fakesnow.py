@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from dbt_project_fixture import BUILD_SCHEMA, DBT_PROJECT_DIR, DbtRun
+from dbt_project_fixture import BUILD_SCHEMA, DBT_PROJECT_DIR, DbtRun, vars_arguments
 from fakesnow_warehouse import DATABASE, connect, create_sources, fakesnow_server, write_private_key
 
 from tasks.transform import published_models
@@ -89,6 +89,7 @@ def cloud_build(tmp_path_factory: pytest.TempPathFactory, dbt_build: DbtRun) -> 
                 str(root / "target"),
                 "--log-path",
                 str(root / "logs"),
+                *vars_arguments(),
             ],
             env=env,
             capture_output=True,

@@ -10,14 +10,6 @@ from elt.catalog import load_catalog
 
 REPO = DBT_PROJECT_DIR.parent
 SOURCES = DBT_PROJECT_DIR / "models" / "staging" / "retail" / "_retail__sources.yml"
-AIRBYTE_TYPES = {
-    "integer": "bigint",
-    "number": "decimal(38,9)",
-    "string": "varchar",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp_without_timezone": "timestamp",
-}
 AIRBYTE_COLUMNS = [
     ("_airbyte_raw_id", "varchar"),
     ("_airbyte_extracted_at", "timestamptz"),
@@ -46,10 +38,11 @@ def test_every_stream_is_a_source_table_and_nothing_else() -> None:
 
 @pytest.mark.parametrize("stream", CATALOG.streams, ids=lambda stream: stream.name)
 def test_source_columns_are_the_declared_fields(stream) -> None:
+    """Each field's type is the catalogue's, read from the vars the pipeline gives dbt: written nowhere else."""
     declared = (
         [("_airbyte_data", "varchar")]
         if stream.document
-        else [(field.name, AIRBYTE_TYPES[field.type]) for field in stream.fields]
+        else [(field.name, f"{{{{ var('field_types')['{stream.name}.{field.name}'] }}}}") for field in stream.fields]
     )
     assert _raw_source_tables()[stream.name] == declared + AIRBYTE_COLUMNS
 

@@ -36,6 +36,12 @@ locals {
 
   streams = { for s in local.catalog.streams : s.name => s }
 
+  # "<stream>.<field>" => type of every field declared with one; a foreign key
+  # (`references: customers.customer_id`) takes the type of the field it names.
+  declared_types = merge([
+    for s in local.catalog.streams : { for f in try(s.fields, []) : "${s.name}.${f.name}" => f.type if can(f.type) }
+  ]...)
+
   connection_streams = [
     for name, s in local.streams : {
       name         = name
@@ -53,7 +59,7 @@ locals {
       # Document streams keep each record whole in _airbyte_data (parsed later
       # by the parsing contract), so they are read schemaless.
       schemaless   = try(s.document, false)
-      input_schema = try(s.document, false) ? null : jsonencode({ for f in s.fields : f.name => local.json_types[f.type] })
+      input_schema = try(s.document, false) ? null : jsonencode({ for f in s.fields : f.name => local.json_types[try(f.type, local.declared_types[f.references])] })
       primary_key  = join(",", try(s.primary_key, []))
     }
   ]

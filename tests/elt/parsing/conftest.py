@@ -25,7 +25,7 @@ def warehouse(tmp_path: Path) -> DuckDBWarehouse:
 
 @pytest.fixture
 def contract() -> ParsingContract:
-    return load_contract(Settings().contracts_dir / "reviews.yml")
+    return load_contract(Settings().contracts_dir / "reviews.yml", load_catalog(Settings().catalog_path))
 
 
 @pytest.fixture
