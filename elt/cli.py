@@ -43,13 +43,20 @@ def generate(
     """Write deterministic demo landing files and _expected.json into $ELT_DATA_DIR/landing.
 
     Run again, it adds the next day(s) at the same volume: `elt generate --days 1` is one more day of sales.
+    Keys are written as the stream catalogue ($ELT_CATALOG_PATH) types them: integers, or strings such as CUS-000017.
     """
-    from elt.generate import GenerateOptions, continuing, held_days
+    from elt.catalog import load_catalog
+    from elt.generate import GenerateOptions, KeyFormats, continuing, held_days
     from elt.generate import generate as write_files
 
     if sales_rows is not None and sales_rows_per_day is not None:
         raise typer.BadParameter("give --sales-rows or --sales-rows-per-day, not both")
     settings = _settings()
+    try:
+        keys = KeyFormats.of(load_catalog(settings.catalog_path))
+    except ValueError as exc:
+        typer.echo(f"elt generate: {settings.catalog_path}: {exc}; nothing was written", err=True)
+        raise typer.Exit(code=1) from exc
     first, rows = continuing(
         held_days(settings.landing_dir),
         dt.datetime.now(dt.UTC).date(),
@@ -63,6 +70,7 @@ def generate(
         days=days,
         start_date=first,
         defect_rate=defect_rate,
+        keys=keys,
     )
     expected = write_files(settings.landing_dir, options)
     sales = expected["streams"]["sales"]

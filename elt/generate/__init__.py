@@ -4,7 +4,8 @@
 sales CSV and one reviews JSON-lines file per day, and ``_expected.json``: the counts and amounts the
 pipeline must arrive at. All rows are made by set-based DuckDB SQL from ``hash(seed, key, salt)``, so the
 same options give the same bytes and 100M sales rows stream to disk in bounded memory. The planted
-defects and their rates are listed in ``elt.generate._defects``.
+defects and their rates are listed in ``elt.generate._defects``. Keys are written in the types a stream
+catalogue declares (``GenerateOptions.keys``, ``KeyFormats.of(catalog)``; see ``elt.generate._keys``).
 """
 
 from elt.generate._defects import (
@@ -17,6 +18,7 @@ from elt.generate._defects import (
 from elt.generate._expected import EXPECTED_FILE, held_days
 from elt.generate._figures import expected_figures, mismatches, published_figures
 from elt.generate._generator import generate
+from elt.generate._keys import KeyFormats
 from elt.generate._options import GenerateOptions, continuing
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "SALES_DEFECT_BASE_RATES",
     "SALES_QUARANTINE_REASONS",
     "GenerateOptions",
+    "KeyFormats",
     "continuing",
     "expected_figures",
     "generate",

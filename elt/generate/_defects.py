@@ -4,7 +4,7 @@ Base rates (share of the lines of one day file; multiplied by ``GenerateOptions.
 
 sales (``sales/sales_YYYY-MM-DD.csv``)
     null_customer_id       0.5 %  customer_id field empty
-    unknown_product_id     0.3 %  product_id >= 900000 (never a real product)
+    unknown_product_id     0.3 %  product_id >= 900000 (never a real product; as a string PRD-900000 and up)
     non_positive_quantity  0.2 %  quantity -1..-5
     malformed_line         0.1 %  5th..9th fields missing, or one extra trailing field (no quotes)
     duplicate              0.5 %  an exact copy of an earlier clean line of the same file (not a defect:
@@ -15,6 +15,9 @@ reviews (``reviews/reviews_YYYY-MM-DD.jsonl``)
     out_of_range           0.3 %  ``rating.overall`` is 0 or 6..9
     wrong_type             0.3 %  ``tags`` is a string, not an array
     undeclared_key         0.3 %  an extra top-level ``sentiment`` number
+
+None of them relies on a key's type (``_keys``): a line is malformed by its field count, a customer id is null
+as an empty field, and an unknown product id is a product id rendered like the others that no product has.
 
 Each line carries at most one of them. When the scaled rates of a stream add up to more than
 ``MAX_DEFECTIVE_SHARE`` they are all scaled down in proportion, so most lines stay clean whatever

@@ -24,6 +24,7 @@ import duckdb
 
 from elt.generate import _vocabulary as vocab
 from elt.generate._files import write_lines
+from elt.generate._keys import CUSTOMER_ID, LOCATION_ID, PRODUCT_ID
 from elt.generate._options import GenerateOptions
 from elt.generate._session import sql_string, sql_strings
 
@@ -141,12 +142,14 @@ def build_dimensions(con: duckdb.DuckDBPyConnection, options: GenerateOptions) -
 
 
 def write_dimensions(con: duckdb.DuckDBPyConnection, landing_dir: Path, options: GenerateOptions) -> None:
-    """Write the three dimension files; late customers only from their arrival day (``late_customers_arrive``)."""
+    """Write the three dimension files, keys as ``options.keys`` says; late customers only from their arrival day
+    (``late_customers_arrive``). Rows stay in the order of the integer keys, whatever their spelling."""
     arrived = options.late_customers_arrive is None or options.dates[-1] >= options.late_customers_arrive
+    keys = options.keys
     write_lines(
         con,
-        f"""SELECT concat_ws(',', customer_id, first_name, last_name, email, city, state, country,
-                strftime(signup_date, '%Y-%m-%d'), strftime(updated_at, '{TIMESTAMP_FORMAT}')) AS line
+        f"""SELECT concat_ws(',', {keys.sql(CUSTOMER_ID, "customer_id")}, first_name, last_name, email, city, state,
+                country, strftime(signup_date, '%Y-%m-%d'), strftime(updated_at, '{TIMESTAMP_FORMAT}')) AS line
             FROM customer_versions
             WHERE {arrived} OR customer_id <= {options.customers - options.late_customers}
             ORDER BY customer_id, updated_at""",
@@ -155,16 +158,16 @@ def write_dimensions(con: duckdb.DuckDBPyConnection, landing_dir: Path, options:
     )
     write_lines(
         con,
-        f"""SELECT concat_ws(',', product_id, product_name, category, subcategory, brand, unit_price,
-                strftime(updated_at, '{TIMESTAMP_FORMAT}')) AS line
+        f"""SELECT concat_ws(',', {keys.sql(PRODUCT_ID, "product_id")}, product_name, category, subcategory, brand,
+                unit_price, strftime(updated_at, '{TIMESTAMP_FORMAT}')) AS line
             FROM products ORDER BY product_id""",
         landing_dir / "products.csv",
         PRODUCTS_HEADER,
     )
     write_lines(
         con,
-        """SELECT concat_ws(',', location_id, store_name, city, state, region, country,
-                strftime(opened_on, '%Y-%m-%d')) AS line
+        f"""SELECT concat_ws(',', {keys.sql(LOCATION_ID, "location_id")}, store_name, city, state, region,
+                country, strftime(opened_on, '%Y-%m-%d')) AS line
             FROM locations ORDER BY location_id""",
         landing_dir / "locations.csv",
         LOCATIONS_HEADER,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from elt.generate._keys import KeyFormats
 
 # Ids of day-file records are (day - ID_EPOCH in days) * IDS_PER_DAY + position, so files of
 # different days, written by different calls, never share an id.
@@ -23,6 +25,9 @@ class GenerateOptions:
     lines included). The dimension sizes and the seed fix the dimension files: calls that share them
     write byte-identical dimension files, whatever their dates.
 
+    ``keys`` says which keys are written as strings (see ``_keys``): the CLI takes it from the catalogue the
+    pipeline reads, so a key's type is changed there alone; the default, integers, is the project's catalogue.
+
     ``late_customers`` plants late-arriving dimensions: the customers with the highest ids are left out of
     ``customers.csv`` until a call whose last day is ``late_customers_arrive`` or later, while sales name them
     from the first day. ``_expected.json`` describes the data once every customer has arrived.
@@ -38,6 +43,7 @@ class GenerateOptions:
     locations: int = 25
     late_customers: int = 0
     late_customers_arrive: datetime.date | None = None
+    keys: KeyFormats = field(default_factory=KeyFormats)
 
     def __post_init__(self) -> None:
         if not -(2**63) <= self.seed < 2**63:

@@ -15,6 +15,7 @@ import duckdb
 from elt.generate import _vocabulary as vocab
 from elt.generate._defects import PPM, REVIEW_DEFECT_BASE_RATES, REVIEW_QUARANTINE_REASONS, scaled_bands
 from elt.generate._files import write_lines
+from elt.generate._keys import CUSTOMER_ID, PRODUCT_ID
 from elt.generate._options import GenerateOptions, first_id_of
 from elt.generate._session import sql_numbers, sql_strings
 
@@ -92,6 +93,9 @@ def _document_sql(kind_changes: dict[str, str], drop: str | None = None, extra: 
 def write_reviews_day(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, options: GenerateOptions, day: datetime.date, documents: int
 ) -> None:
+    """Write the day's reviews file; its product and customer ids as ``options.keys`` says (a string key is a JSON
+    string, as the review contract then requires), the rest of a document as drawn."""
+    keys = options.keys
     valid = _document_sql({})
     out_of_range_overall = (
         "CASE WHEN draw_below(review_id, 'review_overall_out_of_range', 2) = 0 THEN 0 "
@@ -111,7 +115,11 @@ def write_reviews_day(
     }
             ELSE {valid}
         END AS line
-        FROM ({_reviews_sql(options, day, documents)})
+        FROM (
+            SELECT * REPLACE ({keys.sql(PRODUCT_ID, "product_id")} AS product_id,
+                              {keys.sql(CUSTOMER_ID, "customer_id")} AS customer_id)
+            FROM ({_reviews_sql(options, day, documents)})
+        )
     """
     write_lines(con, lines, reviews_file(landing_dir, day), header=None)
 

@@ -17,6 +17,7 @@ import duckdb
 
 from elt.generate._defects import PPM, SALES_DEFECT_BASE_RATES, SALES_QUARANTINE_REASONS, scaled_bands
 from elt.generate._files import write_lines
+from elt.generate._keys import CUSTOMER_ID, LOCATION_ID, PRODUCT_ID, SALE_ID
 from elt.generate._options import GenerateOptions, first_id_of
 
 SALES_HEADER = "sale_id,customer_id,product_id,location_id,sold_at,quantity,unit_price,discount,tax_amount"
@@ -82,18 +83,23 @@ def _sales_sql(options: GenerateOptions, day: datetime.date, rows: int) -> str:
 def write_sales_day(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, options: GenerateOptions, day: datetime.date, rows: int
 ) -> None:
+    """Write the day's sales file, keys as ``options.keys`` says; a defect changes one field of a clean line."""
+    keys = options.keys
     unknown_from = max(UNKNOWN_PRODUCT_ID_FROM, options.products + 1)
+    unknown_product_id = f"{unknown_from} + draw_below(sale_id, 'unknown_product_id', 100000)"
+    sale_id, customer_id = keys.sql(SALE_ID, "sale_id"), keys.sql(CUSTOMER_ID, "customer_id")
+    product_id, location_id = keys.sql(PRODUCT_ID, "product_id"), keys.sql(LOCATION_ID, "location_id")
     lines = f"""
         SELECT CASE
             WHEN kind = 'malformed_line' AND draw_below(sale_id, 'malformed_shape', 2) = 0
-                THEN concat_ws(',', sale_id, customer_id, product_id, location_id)
+                THEN concat_ws(',', {sale_id}, {customer_id}, {product_id}, {location_id})
             ELSE concat_ws(',',
-                sale_id,
-                CASE WHEN kind = 'null_customer_id' THEN '' ELSE customer_id::VARCHAR END,
+                {sale_id},
+                CASE WHEN kind = 'null_customer_id' THEN '' ELSE {customer_id}::VARCHAR END,
                 CASE WHEN kind = 'unknown_product_id'
-                    THEN ({unknown_from} + draw_below(sale_id, 'unknown_product_id', 100000))::VARCHAR
-                    ELSE product_id::VARCHAR END,
-                location_id,
+                    THEN ({keys.sql(PRODUCT_ID, unknown_product_id)})::VARCHAR
+                    ELSE {product_id}::VARCHAR END,
+                {location_id},
                 strftime(sold_at, '%Y-%m-%d %H:%M:%S'),
                 CASE WHEN kind = 'non_positive_quantity'
                     THEN -1 - draw_below(sale_id, 'negative_quantity', 5) ELSE quantity END,
