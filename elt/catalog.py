@@ -64,6 +64,10 @@ class Stream(BaseModel):
     document: bool = False
     encoding: str = "utf-8"
     delimiter: str = ","
+    # A CSV header column the fields do not declare: ``ignore`` loads the file and keeps the column's values in
+    # RAW's ``_airbyte_data``, reported as drift; ``fail`` stops the stream. (Airbyte's ``propagate`` would need
+    # the marts' enforced contracts to change per source: not offered.)
+    undeclared_columns: Literal["ignore", "fail"] = "ignore"
 
     @model_validator(mode="after")
     def _check_shape(self) -> Stream:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from elt.sync import JobFigures
+from elt.sync import JobFigures, UndeclaredColumns
 from elt.warehouse import StreamFigures
 
 # What a message links instead of the Data Docs when ELT_DOCS_URL does not say where they are served.
@@ -36,6 +36,8 @@ class RunSummary:
     # Per stream, the records this run's batch landed; the table's other columns total every batch to date.
     batch_records: dict[str, int] = field(default_factory=dict)
     landing_notes: list[str] = field(default_factory=list)
+    # Per stream, the CSV columns this batch kept in RAW's _airbyte_data without a declared field: drift.
+    undeclared_columns: list[UndeclaredColumns] = field(default_factory=list)
     expectations_evaluated: int = 0
     failed_expectations: list[str] = field(default_factory=list)
     gate_warnings: list[str] = field(default_factory=list)
@@ -88,7 +90,9 @@ class RunSummary:
             if s.quarantined_by_reason
         ]
         lines += ["", "**Quarantined by reason:**", *reasons] if reasons else []
-        lines += ["", *(f"- landing: {note}" for note in self.landing_notes)] if self.landing_notes else []
+        landing = [f"- landing: {note}" for note in self.landing_notes]
+        landing += [f"- warning: {drift.describe()}" for drift in self.undeclared_columns]
+        lines += ["", *landing] if landing else []
         late = [f"{s.stream}: {s.held} held, {s.released} released" for s in self.streams if s.held or s.released]
         lines += ["", f"**Late dimensions:** {'; '.join(late) or 'none held'}"]
         gate = f"**Gate:** {'open' if not self.failed_expectations else 'CLOSED'}"

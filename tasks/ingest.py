@@ -42,8 +42,8 @@ def sync_streams(settings: Settings) -> SyncResult:
         result.skipped,
         len(result.problems),
     )
-    for note in result.notes:
-        get_run_logger().warning(note)
+    for warning in [*result.notes, *(drift.describe() for drift in result.undeclared_columns)]:
+        get_run_logger().warning(warning)
     if result.batch_id is not None:
         emit_batch_landed(result)
     return result

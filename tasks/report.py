@@ -50,6 +50,7 @@ def summarize_run(
         records_unchanged=sum(f.unchanged for f in sync.loaded),
         batch_records={stream: landed["records"] for stream, landed in sync.landed_by_stream().items()},
         landing_notes=sync.notes,
+        undeclared_columns=sync.undeclared_columns,
         streams=warehouse.reconciliation(figures_from) if figures_from else [],
         expectations_evaluated=verdict.evaluated if verdict else 0,
         failed_expectations=[str(f) for f in verdict.failed] if verdict else [],

@@ -4,7 +4,7 @@ from elt.sync._airbyte import AirbyteJobError, AirbyteSync, AirbyteSyncError
 from elt.sync._embedded import EmbeddedSync
 from elt.sync._job_details import JobDetails, config_api_root
 from elt.sync._prefect import airbyte_sync
-from elt.sync._result import FileProblem, JobFigures, LoadedFile, Sync, SyncResult
+from elt.sync._result import FileProblem, JobFigures, LoadedFile, Sync, SyncResult, UndeclaredColumns
 
 __all__ = [
     "AirbyteJobError",
@@ -17,6 +17,7 @@ __all__ = [
     "LoadedFile",
     "Sync",
     "SyncResult",
+    "UndeclaredColumns",
     "airbyte_sync",
     "config_api_root",
 ]

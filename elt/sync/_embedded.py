@@ -19,12 +19,15 @@ partial copy disappears once the file is complete, and a malformed line is not c
 version: records in the file = records landed in RAW + unchanged. Without the previous copy (a removed
 lake) the file lands whole, which staging's deduplication absorbs, and the summary says so.
 
-Headers: a missing required field, an undeclared or repeated column stops the stream (none of its files load
-in that run: the catalogue is the one place its schema is written, and silently dropping a column hides
-drift); a missing optional field loads as null. Header names may be quoted and may follow a UTF-8 byte order
-mark. A file that is not valid in its declared encoding is refused, naming the line and byte, before DuckDB
-sees it (its CSV reader would quarantine the line as INVALID ENCODING and ``read_text`` would fail without
-saying where). A file name holding a date (``YYYY-MM-DD``) that does not exist is refused.
+Headers: a missing required field or a repeated column stops the stream (none of its files load in that run:
+the catalogue is the one place its schema is written); a missing optional field loads as null. A column the
+catalogue does not declare follows the stream's ``undeclared_columns``: under ``ignore`` (the default) the file
+loads, each record's undeclared values are kept in RAW's ``_airbyte_data`` as a JSON object of text (files of
+one header are still read together) and the sync result reports the columns and files as drift, so nothing is
+dropped silently; under ``fail`` the column stops the stream. Header names may be quoted and may follow a
+UTF-8 byte order mark. A file that is not valid in its declared encoding is refused, naming the line and byte,
+before DuckDB sees it (its CSV reader would quarantine the line as INVALID ENCODING and ``read_text`` would
+fail without saying where). A file name holding a date (``YYYY-MM-DD``) that does not exist is refused.
 """
 
 from __future__ import annotations
@@ -49,8 +52,9 @@ from elt.sync._raw_load import (
     raw_table_ddl,
     records_in_raw,
     register_files,
+    undeclared_names,
 )
-from elt.sync._result import FileProblem, LoadedFile, SyncResult
+from elt.sync._result import FileProblem, LoadedFile, SyncResult, UndeclaredColumns, listed
 from elt.warehouse import META_SCHEMA, RAW_SCHEMA
 from elt.warehouse._duckdb import DuckDBWarehouse, quote
 
@@ -87,7 +91,6 @@ class _Landed:
 
 
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_LISTED = 10
 
 
 class EmbeddedSync:
@@ -116,6 +119,7 @@ class EmbeddedSync:
             stamp = self._open_batch(con)
             result.batch_id = stamp.batch_id
             landed: list[_Landed] = []
+            drift: list[UndeclaredColumns] = []
             for name, files in pending.items():
                 stream = self.catalog.stream(name)
                 generation = generations.get(name, 0)
@@ -123,10 +127,13 @@ class EmbeddedSync:
                     generation += 1
                     self._clear(con, stream)
                 stream_stamp = Stamp(stamp.batch_id, generation, stamp.extracted_at)
-                landed += self._land(con, stream, self._files_to_land(stream, files, latest, stamp), stream_stamp)
+                to_land = self._files_to_land(stream, files, latest, stamp)
+                landed += self._land(con, stream, to_land, stream_stamp)
+                drift += _undeclared_columns(stream, [item for item, _ in to_land])
                 kill_point(KillPoint.SYNC_FILE)  # inside the batch's transaction: a kill here leaves nothing
             self._save_state(con, landed, stamp)
         result.loaded.extend(item.loaded for item in landed)
+        result.undeclared_columns.extend(drift)
         return result
 
     def _pending(self, latest: dict[tuple[str, str], _Version], result: SyncResult) -> dict[str, list[_Pending]]:
@@ -229,7 +236,7 @@ class EmbeddedSync:
             return []
         return [
             f"{stream.name}: the lake ({self.lake.root / 'raw'}) has no copy of {len(lost)} of the {len(versions)}"
-            f" files landed earlier ({_listed(lost)}); a changed one among them is landed whole, and staging keeps"
+            f" files landed earlier ({listed(lost)}); a changed one among them is landed whole, and staging keeps"
             " the latest delivery of each key"
         ]
 
@@ -240,7 +247,7 @@ class EmbeddedSync:
             if stream.sync_mode is SyncMode.FULL_REFRESH_OVERWRITE
             else "their records stay in RAW"
         )
-        return f"{stream.name}: {len(gone)} files landed earlier are no longer in landing ({_listed(gone)}); {fate}"
+        return f"{stream.name}: {len(gone)} files landed earlier are no longer in landing ({listed(gone)}); {fate}"
 
     def _copy_of(self, stream: Stream, file: _Pending) -> Path | None:
         """The lake's copy of the file's previous version, when it had one and the lake still holds it."""
@@ -342,31 +349,38 @@ def _reads(
         yield group, None
 
 
-def _listed(items: list[str]) -> str:
-    """A list for a message, cut after a few items: a file may have thousands of columns."""
-    shown = ", ".join(repr(item) for item in items[:_LISTED])
-    return shown + (f" and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
-
-
 def _header_problem(stream: Stream, url: str, header: str | None) -> FileProblem | None:
-    """Linear in the header's width: a first line of millions of columns is refused at once."""
+    """The rules the header breaks, if any; undeclared columns break one only under ``undeclared_columns: fail``.
+
+    Linear in the header's width: a first line of millions of columns is refused at once.
+    """
     if stream.format != "csv" or header is None:
         return None
     found = header_names(stream, header)
-    declared = set(stream.field_names)
     present = set(found)
-    missing = [f.name for f in stream.fields if f.required and f.name not in present]
-    undeclared = [name for name in dict.fromkeys(found) if name not in declared]
-    repeated = sorted(name for name, count in Counter(found).items() if count > 1)
-    if not missing and not undeclared and not repeated:
+    broken = {
+        "missing required": [f.name for f in stream.fields if f.required and f.name not in present],
+        "undeclared": undeclared_names(stream, header) if stream.undeclared_columns == "fail" else [],
+        "repeated": sorted(name for name, count in Counter(found).items() if count > 1),
+    }
+    if not any(broken.values()):
         return None
+    rules = "; ".join(f"{rule}: {listed(names)}" for rule, names in broken.items() if names)
     return FileProblem(
         stream.name,
         url,
-        f"{url}: line 1: header does not match the declared fields of stream '{stream.name}'"
-        f" (missing required: {_listed(missing) or 'none'}; undeclared: {_listed(undeclared) or 'none'};"
-        f" repeated: {_listed(repeated) or 'none'}); stream '{stream.name}' stopped: none of its files were loaded",
+        f"{url}: line 1: header does not match the declared fields of stream '{stream.name}' ({rules});"
+        f" stream '{stream.name}' stopped: none of its files were loaded",
     )
+
+
+def _undeclared_columns(stream: Stream, files: list[LandedFile]) -> list[UndeclaredColumns]:
+    """The stream's undeclared columns in the files this batch lands, with the files that carry them: drift to show."""
+    carrying = {f.relative_path: names for f in files if (names := undeclared_names(stream, f.header))}
+    if not carrying:
+        return []
+    columns = sorted({name for names in carrying.values() for name in names})
+    return [UndeclaredColumns(stream.name, tuple(columns), tuple(carrying))]
 
 
 def _file_name_problem(stream: Stream, url: str) -> FileProblem | None:

@@ -22,6 +22,7 @@ from elt.catalog import SQL_TYPES, Stream
 from elt.lake import LandedFile
 from elt.warehouse import RAW_SCHEMA
 from elt.warehouse._duckdb import quote
+from elt.warehouse._duckdb_readers import literal
 
 AIRBYTE_COLUMNS = """
     _airbyte_raw_id varchar not null,
@@ -41,12 +42,19 @@ _REJECTS = "store_rejects = true, rejects_table = 'elt_rejects', rejects_scan = 
 
 
 def raw_table_ddl(stream: Stream) -> str:
-    """The RAW table of a stream: its declared fields (or the whole document), then Airbyte's columns."""
+    """The RAW table of a stream: its declared fields (or the whole document), then Airbyte's columns.
+
+    A CSV stream's ``_airbyte_data`` (each record's undeclared columns) comes last, added by its own statement:
+    a warehouse created before it gains it the same way, so old and new tables have one layout.
+    """
+    table = f"{RAW_SCHEMA}.{quote(stream.name)}"
     if stream.document:
-        data = "_airbyte_data varchar,"
-    else:
-        data = "".join(f"{quote(f.name)} {SQL_TYPES[f.type]}, " for f in stream.fields)
-    return f"create table if not exists {RAW_SCHEMA}.{quote(stream.name)} ({data}{AIRBYTE_COLUMNS})"
+        return f"create table if not exists {table} (_airbyte_data varchar, {AIRBYTE_COLUMNS})"
+    fields = "".join(f"{quote(f.name)} {SQL_TYPES[f.type]}, " for f in stream.fields)
+    return (
+        f"create table if not exists {table} ({fields}{AIRBYTE_COLUMNS});"
+        f" alter table {table} add column if not exists _airbyte_data json"
+    )
 
 
 @dataclass(frozen=True)
@@ -93,8 +101,8 @@ def insert_csv(
         source = f"(select * from elt_incoming except all select * from elt_previous where {keyed})"
         paths = {}
     inserted = con.execute(
-        f"insert into {table} ({names}, {_AIRBYTE_NAMES})"
-        f" select {names}, uuid()::varchar, $extracted_at, json_object('sync_id', $batch, 'changes', json_array()),"
+        f"insert into {table} ({names}, _airbyte_data, {_AIRBYTE_NAMES}) select {names}, _airbyte_data,"
+        " uuid()::varchar, $extracted_at, json_object('sync_id', $batch, 'changes', json_array()),"
         f" $generation, f.url, null from {source} as s join elt_files as f on f.path = s.elt_file",
         stamp.params() | paths,
     ).fetchone()
@@ -169,22 +177,35 @@ def header_names(stream: Stream, header: str | None) -> list[str]:
     return [name.strip() for name in names]
 
 
-def _read_csv(stream: Stream, paths: str, header: str | None, errors: str) -> str:
-    """A select of the stream's declared fields (a field the header lacks is null) and ``elt_file``, the file's path.
+def undeclared_names(stream: Stream, header: str | None) -> list[str]:
+    """The header's column names that the stream does not declare, each once, in the header's order."""
+    declared = set(stream.field_names)
+    return [name for name in dict.fromkeys(header_names(stream, header)) if name not in declared]
 
+
+def _read_csv(stream: Stream, paths: str, header: str | None, errors: str) -> str:
+    """A select of the stream's declared fields (a field the header lacks is null), ``_airbyte_data`` and
+    ``elt_file``, the file's path.
+
+    ``_airbyte_data`` holds the header's undeclared columns as a JSON object of their text (null when it has none).
+    They are read as varchar under positional names: their own names, which come from the file, are only the
+    object's keys (string literals), so no name can break the statement or meet a declared one.
     ``paths`` is a SQL expression: one path or a list of paths of files sharing that header.
     """
     names = header_names(stream, header)
     types = {f.name: SQL_TYPES[f.type] for f in stream.fields}
-    columns = "{" + ", ".join(f"'{name}': '{types[name]}'" for name in names) + "}"
+    read_as = [name if name in types else f"elt_undeclared_{i}" for i, name in enumerate(names)]
+    columns = ", ".join(f"{literal(column)}: '{types.get(column, 'varchar')}'" for column in read_as)
+    undeclared = [f"{literal(name)}, {col}" for name, col in zip(names, read_as, strict=True) if name not in types]
+    data = f"json_object({', '.join(undeclared)})" if undeclared else "null::json"
     values = ", ".join(
         quote(f.name) if f.name in names else f"null::{types[f.name]} as {quote(f.name)}" for f in stream.fields
     )
     delimiter = stream.delimiter.replace("'", "''")
     return (
-        f"select {values}, elt_file from read_csv({paths}, header = true, auto_detect = false,"
-        f" delim = '{delimiter}', quote = '\"', escape = '\"', columns = {columns}, encoding = '{stream.encoding}',"
-        f" filename = 'elt_file', {errors})"
+        f"select {values}, {data} as _airbyte_data, elt_file from read_csv({paths}, header = true,"
+        f" auto_detect = false, delim = '{delimiter}', quote = '\"', escape = '\"', columns = {{{columns}}},"
+        f" encoding = '{stream.encoding}', filename = 'elt_file', {errors})"
     )
 
 

@@ -35,6 +35,26 @@ class FileProblem:
 
 
 @dataclass(frozen=True)
+class UndeclaredColumns:
+    """A stream's CSV columns that the catalogue does not declare, in the files of this batch that carry them.
+
+    Under the stream's ``undeclared_columns: ignore`` their values are kept in RAW's ``_airbyte_data`` but no model
+    reads them: drift a person should see, so the catalogue can declare them or the source stop sending them.
+    """
+
+    stream: str
+    columns: tuple[str, ...]
+    files: tuple[str, ...]
+
+    def describe(self) -> str:
+        """One warning line for logs and the run summary."""
+        return (
+            f"{self.stream}: {len(self.columns)} undeclared columns kept in RAW _airbyte_data, not modelled:"
+            f" {listed(list(self.columns))} ({len(self.files)} files; the catalogue's undeclared_columns: ignore)"
+        )
+
+
+@dataclass(frozen=True)
 class JobFigures:
     """One Airbyte job's outcome and figures, each from where Airbyte reports it.
 
@@ -84,6 +104,7 @@ class SyncResult:
     jobs: list[JobFigures] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """What the sync saw and did not refuse, but a person should know: files gone from landing, a lake copy missing."""
+    undeclared_columns: list[UndeclaredColumns] = field(default_factory=list)
 
     def landed_by_stream(self) -> dict[str, dict[str, int]]:
         """Per stream, the files and records this batch landed: the payload of ``elt.batch.landed``."""
@@ -93,3 +114,9 @@ class SyncResult:
             figures["files"] += 1
             figures["records"] += item.landed
         return landed
+
+
+def listed(items: list[str], limit: int = 10) -> str:
+    """A list for a message, cut after a few items: a file may have thousands of columns."""
+    shown = ", ".join(repr(item) for item in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -58,6 +58,23 @@ def test_an_incremental_stream_needs_a_cursor(tmp_path: Path) -> None:
         load_catalog(path)
 
 
+def test_undeclared_columns_are_ignored_by_default_and_only_ignore_or_fail_is_accepted(tmp_path: Path) -> None:
+    assert {s.undeclared_columns for s in load_catalog(Settings().catalog_path).streams} == {"ignore"}
+    stream = {
+        "name": "orders",
+        "format": "csv",
+        "path_pattern": "orders.csv",
+        "sync_mode": "full_refresh_overwrite",
+        "primary_key": ["id"],
+        "fields": [{"name": "id", "type": "integer"}],
+    }
+    assert load_catalog(_write(tmp_path, {**stream, "undeclared_columns": "fail"})).streams[0].undeclared_columns == (
+        "fail"
+    )
+    with pytest.raises(ValueError, match=r"(?s)undeclared_columns.*'ignore' or 'fail'"):
+        load_catalog(_write(tmp_path, {**stream, "undeclared_columns": "propagate"}))
+
+
 def test_the_optional_fields_are_those_not_declared_required() -> None:
     optional = load_catalog(Settings().catalog_path).optional_fields()
 

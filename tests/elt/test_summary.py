@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from elt.summary import RunStatus, RunSummary
+from elt.sync import UndeclaredColumns
 from elt.warehouse import StreamFigures
 
 SALES = StreamFigures(
@@ -108,3 +109,15 @@ def test_unlinked_charts_name_their_files_and_how_to_see_them() -> None:
 def test_a_run_that_built_nothing_has_no_charts() -> None:
     markdown = _summary(status=RunStatus.UP_TO_DATE, build_schema=None).to_markdown()
     assert "**Charts:**" not in markdown
+
+
+def test_undeclared_columns_kept_in_raw_are_one_warning_per_stream() -> None:
+    drift = UndeclaredColumns("sales", ("channel", "postal_code"), ("sales/a.csv", "sales/b.csv", "sales/c.csv"))
+
+    summary = _summary(undeclared_columns=[drift])
+
+    assert (
+        "- warning: sales: 2 undeclared columns kept in RAW _airbyte_data, not modelled: 'channel', 'postal_code'"
+        " (3 files; the catalogue's undeclared_columns: ignore)"
+    ) in summary.to_markdown()
+    assert json.loads(summary.to_json())["undeclared_columns"][0]["columns"] == ["channel", "postal_code"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import hcl2
 import pytest
+import yaml
 from tf_helpers import CATALOG, ENVS, MODULES, REPO, TERRAFORM_DIR, load_module, run, unquote
 
 from elt.catalog import load_catalog
@@ -81,6 +82,9 @@ def test_connection_streams_expression_reads_the_catalogue():
     connection = airbyte["resource"][("airbyte_connection", "landing_to_raw")]
     assert connection["configurations"]["streams"] == "${module.catalog.connection_streams}"
     assert connection["schedule"]["schedule_type"] == "manual", "Prefect triggers syncs; Airbyte must not schedule"
+    assert connection["non_breaking_schema_updates_behavior"] == (
+        "${module.catalog.non_breaking_schema_updates_behavior}"
+    ), "the schema change setting follows the catalogue's undeclared_columns"
     source = airbyte["resource"][("airbyte_source_s3", "landing")]
     assert "module.catalog.source_streams" in source["configuration"]["streams"]
 
@@ -105,6 +109,28 @@ def test_terraform_evaluates_the_catalogue_into_matching_streams(catalog, initia
     assert result.returncode == 0, result.stderr
     streams = json.loads(json.loads(result.stdout.strip()))
     assert stream_drift(catalog, streams) == []
+
+
+@pytest.mark.parametrize(
+    ("policies", "behavior"),
+    [({}, "ignore"), ({"sales": "ignore"}, "ignore"), ({"sales": "fail"}, "disable_connection")],
+)
+def test_undeclared_columns_set_the_connections_schema_change_behavior(
+    catalog, initialised, terraform, tmp_path, *, policies, behavior
+):
+    """Per connection in Airbyte: any stream with ``fail`` disables the connection on a change, else ``ignore``."""
+    streams = [
+        {**s, "undeclared_columns": policies[s["name"]]} if s["name"] in policies else s for s in catalog["streams"]
+    ]
+    path = tmp_path / "catalog.yml"
+    path.write_text(yaml.safe_dump({**catalog, "streams": streams}))
+    result = run(
+        [terraform, "console", "-no-color", f"-var=catalog_path={path}"],
+        initialised["stream_catalog"],
+        stdin="local.non_breaking_schema_updates_behavior\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip()) == behavior
 
 
 def test_drift_is_detected(catalog):

@@ -53,7 +53,7 @@ resource "airbyte_connection" "landing_to_raw" {
   source_id                            = airbyte_source_s3.landing.source_id
   destination_id                       = airbyte_destination_snowflake.raw.destination_id
   namespace_definition                 = "destination"
-  non_breaking_schema_updates_behavior = "ignore" # schema changes go through the catalogue
+  non_breaking_schema_updates_behavior = module.catalog.non_breaking_schema_updates_behavior # from undeclared_columns
   status                               = "active"
 
   # Prefect triggers each sync; Airbyte never runs one on its own.

@@ -51,6 +51,15 @@ locals {
     }
   ]
 
+  # The catalogue's undeclared_columns -> the connection's non-breaking schema change setting. Airbyte sets it
+  # per connection, not per stream: one stream with `fail` disables the connection on such a change, as the
+  # embedded sync stops that stream; otherwise `ignore`. (The S3 source reads each CSV stream with its
+  # input_schema, so a new column in a file is no schema change Airbyte detects: the setting covers what it
+  # does detect. `propagate` is not offered: the marts' enforced contracts would have to follow each source.)
+  non_breaking_schema_updates_behavior = anytrue([
+    for s in local.catalog.streams : try(s.undeclared_columns, "ignore") == "fail"
+  ]) ? "disable_connection" : "ignore"
+
   source_streams = [
     for name, s in local.streams : {
       name   = name

@@ -8,6 +8,11 @@ output "source_streams" {
   value       = local.source_streams
 }
 
+output "non_breaking_schema_updates_behavior" {
+  description = "For airbyte_connection: disable_connection when a stream's undeclared_columns is fail, else ignore."
+  value       = local.non_breaking_schema_updates_behavior
+}
+
 output "connection_streams" {
   description = "Streams for airbyte_connection.configurations.streams: sync mode, cursor and primary key from the catalogue."
   value       = local.connection_streams

@@ -8,6 +8,7 @@ from elt.catalog import load_catalog
 from elt.lake import LocalLake
 from elt.settings import Settings
 from elt.sync import EmbeddedSync, SyncResult
+from elt.sync._embedded import raw_table_ddl
 from elt.warehouse import DuckDBWarehouse
 
 SALES_HEADER = "sale_id,customer_id,product_id,location_id,sold_at,quantity,unit_price,discount,tax_amount\n"
@@ -83,7 +84,7 @@ def test_a_header_without_a_required_field_stops_the_stream_naming_file_and_fiel
     assert [f.stream for f in result.loaded] == ["locations"]
     [problem] = result.problems
     assert "sales/sales_2026-01-02.csv: line 1" in problem.message
-    assert "missing required: 'sold_at'" in problem.message and "undeclared: 'extra'" in problem.message
+    assert "(missing required: 'sold_at');" in problem.message, "an undeclared column breaks no rule by default"
     assert "stream 'sales' stopped" in problem.message
 
 
@@ -270,7 +271,7 @@ def test_a_first_line_of_millions_of_columns_is_refused_at_once(root: Path) -> N
 
     [problem] = _sync(root).sync().problems
 
-    assert "undeclared: 'a'" in problem.message and "repeated: 'a'" in problem.message
+    assert "(missing required: 'sale_id', 'sold_at'; repeated: 'a')" in problem.message
     assert len(problem.message) < 1000
 
 
@@ -389,3 +390,116 @@ def test_one_batch_reads_files_of_other_headers_apart_and_a_changed_file_beside_
         (4, 7, None, "2026-01-03.csv"),
         (5, 1, 7, "2026-01-04.csv"),
     ]
+
+
+# Undeclared columns: kept in RAW's _airbyte_data and reported (the default), or the stream stops (fail).
+
+DECLARED = "sale_id, customer_id, product_id, location_id, sold_at, quantity, unit_price, discount, tax_amount"
+
+
+def _with_sales_policy(root: Path, policy: str) -> EmbeddedSync:
+    catalog = load_catalog(Settings().catalog_path)
+    streams = tuple(
+        s.model_copy(update={"undeclared_columns": policy}) if s.name == "sales" else s for s in catalog.streams
+    )
+    warehouse = DuckDBWarehouse(root / "warehouse.duckdb")
+    return EmbeddedSync(
+        catalog.model_copy(update={"streams": streams}), warehouse, LocalLake(root / "lake"), root / "landing"
+    )
+
+
+def _sales_with_extras(ids: range, extras: list[str]) -> str:
+    return SALES_HEADER.replace("\n", ",channel,postal_code\n") + "".join(
+        SALE.format(id=i, quantity=1).replace("\n", f",{extra}\n") for i, extra in zip(ids, extras, strict=True)
+    )
+
+
+def test_undeclared_columns_are_kept_in_airbyte_data_beside_files_without_them_and_reported(root: Path) -> None:
+    plain = SALES_HEADER + "".join(SALE.format(id=i, quantity=1) for i in (1, 2, 3))
+    (root / "landing/sales/sales_2026-01-01.csv").write_text(plain)
+    (root / "landing/sales/sales_2026-01-02.csv").write_text(_sales_with_extras(range(1, 3), ["web,0150", "shop,"]))
+    (root / "landing/sales/sales_2026-01-03.csv").write_text(_sales_with_extras(range(3, 4), ["web,0150"]))
+
+    result = _sync(root).sync()
+
+    assert result.problems == []
+    assert sorted((f.file_url[-14:], f.records, f.in_raw) for f in result.loaded) == [
+        ("2026-01-01.csv", 3, 3),
+        ("2026-01-02.csv", 2, 2),
+        ("2026-01-03.csv", 1, 1),
+    ]
+    by_file = f"select {DECLARED} from raw.sales where _ab_source_file_url {{}} 'sales/sales_2026-01-01.csv' order by 1"
+    assert _rows(root, by_file.format("<>")) == _rows(root, by_file.format("=")), (
+        "the declared columns land as from a file without undeclared ones"
+    )
+    assert _rows(root, "select sale_id, _airbyte_data::varchar from raw.sales order by _ab_source_file_url, 1") == [
+        (1, None),
+        (2, None),
+        (3, None),
+        (1, '{"channel":"web","postal_code":"0150"}'),
+        (2, '{"channel":"shop","postal_code":null}'),
+        (3, '{"channel":"web","postal_code":"0150"}'),
+    ]
+    [drift] = result.undeclared_columns
+    assert (drift.columns, drift.files) == (
+        ("channel", "postal_code"),
+        ("sales/sales_2026-01-02.csv", "sales/sales_2026-01-03.csv"),
+    )
+    assert drift.describe() == (
+        "sales: 2 undeclared columns kept in RAW _airbyte_data, not modelled: 'channel', 'postal_code'"
+        " (2 files; the catalogue's undeclared_columns: ignore)"
+    )
+
+
+def test_any_undeclared_name_is_a_key_of_airbyte_data(root: Path) -> None:
+    header = SALES_HEADER.replace("\n", ',it\'s,"a ""b""",elt_file,sale_id2,\n')
+    line = SALE.format(id=1, quantity=1).replace("\n", ",x,y,z,w,v\n")
+    (root / "landing/sales/sales_2026-01-01.csv").write_text(header + line)
+
+    result = _sync(root).sync()
+
+    assert result.problems == []
+    assert _rows(root, "select sale_id, _airbyte_data::varchar from raw.sales") == [
+        (1, '{"it\'s":"x","a \\"b\\"":"y","elt_file":"z","sale_id2":"w","":"v"}')
+    ]
+
+
+def test_under_fail_an_undeclared_column_stops_the_stream_naming_file_line_and_columns(root: Path) -> None:
+    (root / "landing/sales/sales_2026-01-01.csv").write_text(SALES_HEADER + SALE.format(id=1, quantity=1))
+    (root / "landing/sales/sales_2026-01-02.csv").write_text(_sales_with_extras(range(2, 3), ["web,0150"]))
+
+    result = _with_sales_policy(root, "fail").sync()
+
+    assert result.loaded == [] and result.undeclared_columns == []
+    assert [p.message for p in result.problems] == [
+        "sales/sales_2026-01-02.csv: line 1: header does not match the declared fields of stream 'sales'"
+        " (undeclared: 'channel', 'postal_code'); stream 'sales' stopped: none of its files were loaded"
+    ]
+
+
+def test_a_changed_file_with_undeclared_columns_lands_only_its_new_records(root: Path) -> None:
+    path = root / "landing/sales/sales_2026-01-01.csv"
+    path.write_text(_sales_with_extras(range(1, 3), ["web,0150", "shop,"]))
+    sync = _sync(root)
+    sync.sync()
+    path.write_text(_sales_with_extras(range(1, 4), ["web,0150", "shop,", "app,9999"]))
+
+    result = sync.sync()
+
+    [loaded] = result.loaded
+    assert (loaded.records, loaded.unchanged, loaded.in_raw) == (3, 2, 1)
+    second = "select sale_id, _airbyte_data->>'channel' from raw.sales where _airbyte_meta->>'sync_id' = '2'"
+    assert _rows(root, second) == [(3, "app")]
+    assert [d.files for d in result.undeclared_columns] == [("sales/sales_2026-01-01.csv",)]
+
+
+def test_a_raw_table_made_before_airbyte_data_gains_it(root: Path) -> None:
+    (root / "landing/sales/sales_2026-01-01.csv").write_text(_sales_with_extras(range(1, 2), ["web,0150"]))
+    sales = load_catalog(Settings().catalog_path).stream("sales")
+    DuckDBWarehouse(root / "warehouse.duckdb").ensure_schemas()
+    with duckdb.connect(str(root / "warehouse.duckdb")) as con:
+        con.execute(raw_table_ddl(sales) + "; alter table raw.sales drop column _airbyte_data")
+
+    _sync(root).sync()
+
+    assert _rows(root, "select sale_id, _airbyte_data->>'channel' from raw.sales") == [(1, "web")]

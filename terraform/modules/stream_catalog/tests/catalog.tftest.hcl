@@ -26,6 +26,11 @@ run "every_stream_is_mapped" {
     condition     = alltrue([for s in output.source_streams : s.schemaless || s.input_schema != null])
     error_message = "a tabular stream has no input schema"
   }
+
+  assert {
+    condition     = contains(["ignore", "disable_connection"], output.non_breaking_schema_updates_behavior)
+    error_message = "the connection's schema change setting is not one undeclared_columns maps to"
+  }
 }
 
 run "rejects_missing_catalogue" {
