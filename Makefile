@@ -16,17 +16,20 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 install: $(VENV)/.synced
 
-# requirements.lock pins every package with its hashes; the project itself is installed editable on top.
-$(VENV)/.synced: pyproject.toml requirements.lock
+# uv is pip-installed once into the venv, pinned; it never downloads a Python (the venv's is the machine's).
+UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
+$(BIN)/uv:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(BIN)/uv pip sync --python $(BIN)/python --require-hashes requirements.lock
-	$(BIN)/uv pip install --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+# uv.lock pins every package with its hashes; sync installs exactly that set, the dev group included, and the
+# project editable. --frozen: the lock as committed, never re-resolved here (`make lock` does that).
+$(VENV)/.synced: pyproject.toml uv.lock | $(BIN)/uv
+	$(UV) sync --frozen --python $(BIN)/python
 	@touch $@
 
-lock: install
-	$(BIN)/uv pip compile pyproject.toml --group pyproject.toml:dev --generate-hashes --universal \
-		--python-version 3.11 -o requirements.lock
+lock: $(BIN)/uv
+	$(UV) lock
 
 generate: install
 	$(BIN)/elt generate
