@@ -45,6 +45,7 @@ from elt.catalog import Catalog, Stream, SyncMode
 from elt.killpoints import KillPoint, kill_point
 from elt.lake import LandedFile, LocalLake, UndecodableFileError, scan_file
 from elt.sync._raw_load import (
+    DeclaredTypeError,
     Stamp,
     header_names,
     insert_csv,
@@ -104,10 +105,21 @@ class EmbeddedSync:
         """Land every new or changed file of every stream in one batch; files already ingested are skipped.
 
         The batch is one transaction on one connection: its data, its files' state and the batch itself commit
-        together or not at all, and a rerun after a crash lands it once.
+        together or not at all, and a rerun after a crash lands it once. A file where most records hold a value of
+        one field that its declared type cannot read means the catalogue is wrong: no file of the batch lands, and
+        the problem names the file, the line and the field.
         """
         self.warehouse.ensure_schemas()
         result = SyncResult(batch_id=None)
+        try:
+            return self._sync_batch(result)
+        except DeclaredTypeError as exc:  # the batch's transaction rolled back: nothing of it landed
+            return SyncResult(
+                None, skipped=result.skipped, problems=[*result.problems, *exc.problems], notes=result.notes
+            )
+
+    def _sync_batch(self, result: SyncResult) -> SyncResult:
+        """The batch in its one transaction; a file whose values do not fit a declared type rolls it back."""
         with self.warehouse.transaction() as con:
             for stream in self.catalog.streams:
                 con.execute(raw_table_ddl(stream))

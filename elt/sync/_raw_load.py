@@ -20,6 +20,7 @@ import duckdb
 
 from elt.catalog import SQL_TYPES, Stream
 from elt.lake import LandedFile
+from elt.sync._result import FileProblem
 from elt.warehouse import RAW_SCHEMA
 from elt.warehouse._duckdb import quote
 from elt.warehouse._duckdb_readers import literal
@@ -77,6 +78,18 @@ def register_files(con: duckdb.DuckDBPyConnection, files: Sequence[LandedFile]) 
     )
 
 
+class DeclaredTypeError(Exception):
+    """Most of a file's values of a field do not fit the type the catalogue declares for it.
+
+    Then the declaration is wrong, not the records: quarantining every line would hide it behind a closed gate. The
+    batch is not landed; the stage-1 check reports each file with its first such line and field.
+    """
+
+    def __init__(self, problems: list[FileProblem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
 def insert_csv(
     con: duckdb.DuckDBPyConnection, stream: Stream, files: Sequence[LandedFile], stamp: Stamp, previous: Path | None
 ) -> int:
@@ -106,6 +119,9 @@ def insert_csv(
         f" $generation, f.url, null from {source} as s join elt_files as f on f.path = s.elt_file",
         stamp.params() | paths,
     ).fetchone()
+    mismatches = _declared_type_mismatches(con, stream, files)
+    if mismatches:
+        raise DeclaredTypeError(mismatches)
     con.execute(
         f"insert into {table} ({_AIRBYTE_NAMES})"
         " select uuid()::varchar, $extracted_at, json_object("
@@ -126,6 +142,31 @@ def insert_csv(
     incoming = con.execute("select count(*) from elt_incoming").fetchone()
     con.execute("drop table elt_incoming; drop table elt_previous")
     return _count(incoming) - _count(inserted)
+
+
+def _declared_type_mismatches(
+    con: duckdb.DuckDBPyConnection, stream: Stream, files: Sequence[LandedFile]
+) -> list[FileProblem]:
+    """The files (of two records or more) where more than half the records hold a value of one field that does not
+    cast to its declared type: one grouped read of the rejects this read left, as small as the bad lines."""
+    rows = con.execute(
+        "select f.url, r.column_name, count(distinct r.line), min(r.line), arg_min(r.error_message, r.line)"
+        " from elt_rejects as r join elt_reject_scans as s using (scan_id, file_id)"
+        " join elt_files as f on f.path = s.file_path where r.error_type = 'CAST' group by all order by all"
+    ).fetchall()
+    records = {f.relative_path: f.records for f in files}
+    types = {f.name: f.type for f in stream.fields}
+    return [
+        FileProblem(
+            stream.name,
+            url,
+            f"{url}: line {line}: field '{column}' is declared {types.get(column, 'otherwise')} in the catalogue,"
+            f" but {bad} of the file's {records[url]} records hold a value that is not ({error}): the declaration"
+            f" does not fit the file; nothing of this batch was loaded",
+        )
+        for url, column, bad, line, error in rows
+        if records.get(url, 0) >= 2 and 2 * bad > records[url]
+    ]
 
 
 def insert_documents(

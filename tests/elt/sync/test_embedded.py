@@ -503,3 +503,36 @@ def test_a_raw_table_made_before_airbyte_data_gains_it(root: Path) -> None:
     _sync(root).sync()
 
     assert _rows(root, "select sale_id, _airbyte_data->>'channel' from raw.sales") == [(1, "web")]
+
+
+def test_a_field_whose_declared_type_most_of_a_file_does_not_fit_stops_the_batch_naming_file_line_field(
+    root: Path,
+) -> None:
+    """A key declared integer while the files carry strings: the catalogue is wrong, not the data."""
+    (root / "landing/locations.csv").write_text(LOCATIONS_HEADER + "2,Harbour,Oslo,,North,NO,2020-01-01\n")
+    sales = root / "landing/sales/sales_2026-01-01.csv"
+    sales.write_text(
+        SALES_HEADER
+        + "1,7,3,2,2026-01-01 10:00:00,2,3.50,0.10,0.50\n"
+        + "2,C-10428,3,2,2026-01-01 11:00:00,1,3.50,0.00,0.20\n"
+        + "3,C-10429,3,2,2026-01-01 12:00:00,1,3.50,0.00,0.20\n"
+    )
+
+    result = _sync(root).sync()
+
+    assert result.batch_id is None and result.loaded == []
+    [problem] = result.problems
+    assert problem.message.startswith(
+        "sales/sales_2026-01-01.csv: line 3: field 'customer_id' is declared integer in the catalogue,"
+        " but 2 of the file's 3 records hold a value that is not ("
+    )
+    assert '"C-10428"' in problem.message and "nothing of this batch was loaded" in problem.message
+    raw_tables = "select table_name from information_schema.tables where table_schema = 'raw'"
+    assert _rows(root, raw_tables) == [], "the batch's transaction, its RAW tables' creation included, rolled back"
+    assert _rows(root, "select count(*) from elt_meta.landed_files") == [(0,)]
+
+    sales.write_text(SALES_HEADER + "1,7,3,2,2026-01-01 10:00:00,2,3.50,0.10,0.50\n")
+    fixed = _sync(root).sync()
+
+    assert fixed.batch_id is not None and fixed.problems == []
+    assert {(f.stream, f.in_raw) for f in fixed.loaded} == {("sales", 1), ("locations", 1)}
