@@ -105,18 +105,9 @@ class Catalog(BaseModel):
         streams = [s for s in raw["streams"] if isinstance(s, dict) and isinstance(s.get("fields"), list)]
         fields = [f for s in streams for f in s["fields"] if isinstance(f, dict)]
         declared = {f"{s.get('name')}.{f.get('name')}": f.get("type") for s in streams for f in s["fields"]}
+        typed = {name: kind for name, kind in declared.items() if kind is not None}
         for field in fields:
-            target = field.get("references")
-            if target is None:
-                continue
-            if target not in declared or declared[target] is None:
-                raise ValueError(f"field {field.get('name')!r} references {target!r}, which is no typed field")
-            if field.get("type", declared[target]) != declared[target]:
-                raise ValueError(
-                    f"field {field.get('name')!r} is declared {field['type']} but references {target!r},"
-                    f" a {declared[target]}: leave its type out"
-                )
-            field["type"] = declared[target]
+            type_reference(field, typed, "field", "which is no typed field")
         return raw
 
     @model_validator(mode="after")
@@ -143,6 +134,22 @@ class Catalog(BaseModel):
             if stream.name == name:
                 return stream
         raise KeyError(f"no stream {name!r} in the catalogue; known: {[s.name for s in self.streams]}")
+
+
+def type_reference(item: dict, types: dict[str, str], kind: str, unknown: str) -> None:
+    """Give a raw ``item`` (a field or a column) that ``references`` one of ``types`` that type, in place; one it
+    does not name, or a different type written beside the reference, is refused naming ``unknown``."""
+    target = item.get("references")
+    if target is None:
+        return
+    if target not in types:
+        raise ValueError(f"{kind} {item.get('name')!r} references {target!r}, {unknown}")
+    if item.get("type", types[target]) != types[target]:
+        raise ValueError(
+            f"{kind} {item.get('name')!r} is declared {item['type']} but references {target!r},"
+            f" a {types[target]}: leave its type out"
+        )
+    item["type"] = types[target]
 
 
 def load_catalog(path: Path) -> Catalog:

@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from elt.catalog import Catalog
+from elt.catalog import Catalog, type_reference
 
 _IDENTIFIER = r"^[a-z_][a-z0-9_]*$"
 ColumnType = Literal["bigint", "integer", "double", "decimal(18,2)", "varchar", "boolean", "date", "timestamp"]
@@ -178,20 +178,11 @@ def _type_references(raw: object, catalog: Catalog | None) -> None:
     arrays = raw.get("arrays") if isinstance(raw, dict) else None
     nested = [a.get("columns") for a in arrays if isinstance(a, dict)] if isinstance(arrays, list) else []
     types = catalog.sql_types() if catalog is not None else {}
+    known = "no catalogue was given" if catalog is None else f"known: {', '.join(sorted(types))}"
     for listed in (columns, *nested):
         for column in listed if isinstance(listed, list) else ():
-            target = column.get("references") if isinstance(column, dict) else None
-            if target is None:
-                continue
-            if target not in types:
-                known = "no catalogue was given" if catalog is None else f"known: {', '.join(sorted(types))}"
-                raise ValueError(f"column {column.get('name')!r} references {target!r}, no catalogue field ({known})")
-            if column.get("type", types[target]) != types[target]:
-                raise ValueError(
-                    f"column {column.get('name')!r} is declared {column['type']} but references {target!r},"
-                    f" a {types[target]}: leave its type out"
-                )
-            column["type"] = types[target]
+            if isinstance(column, dict):
+                type_reference(column, types, "column", f"no catalogue field ({known})")
 
 
 def load_contract(path: Path, catalog: Catalog | None = None) -> ParsingContract:
